@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Vigil: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Operate Vigil, the verification plane for blob storage.",
+        discussion: "Each subcommand has its own --help.",
+        subcommands: [Migrate.self])
+}

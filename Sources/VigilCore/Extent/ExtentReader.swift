@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads and verifies extents. Never trusts a length it has not bounded, never
+/// stops at the first problem: after a damaged record it resynchronises on the
+/// next valid record header, so one bad record does not hide the others.
+public final class ExtentReader {
+    public let path: String
+    let file: ExtentFile
+
+    public init(path: String) throws {
+        self.path = path
+        file = try ExtentFile(path: path, flags: O_RDONLY)
+    }
+
+    /// Scans the whole extent sequentially, calling `onRecord` for every record
+    /// with a trustworthy header, and `onRead` after each physical read (bytes),
+    /// which is where a caller applies its rate limit.
+    public func scan(
+        options: ExtentScanOptions = ExtentScanOptions(),
+        onRead: @escaping (Int) -> Void = { _ in },
+        onRecord: (ScannedRecord) throws -> Void = { _ in }
+    ) throws -> ExtentScanReport {
+        var scan = try ExtentScanner(file: file, options: options, onRead: onRead)
+        try scan.run(onRecord: onRecord)
+        return scan.report
+    }
+
+    /// The footer index of a sealed extent, or `nil` when it has no valid footer.
+    public func footer() throws -> [FooterEntry]? {
+        let size = try file.size()
+        guard let footer = try FooterLocation.find(in: file, size: size), footer.isValid else { return nil }
+        let window = ReadWindow(file: file, limit: size, chunk: 1 << 20, maxRequest: ExtentFormat.footerEntrySize)
+        var entries: [FooterEntry] = []
+        entries.reserveCapacity(Int(footer.count))
+        for i in 0..<footer.count {
+            guard let raw = try window.bytes(at: footer.entriesOffset + i * UInt64(ExtentFormat.footerEntrySize), count: ExtentFormat.footerEntrySize)
+            else { return nil }
+            entries.append(FooterEntry.decode(raw, at: 0))
+        }
+        return entries
+    }
+
+    /// Reads one block's data from the record at `offset`, verifying the header
+    /// CRC, that the header names `key`, and the data CRC. Never returns bad bytes.
+    public func readBlock(key: BlockKey, at offset: UInt64, maxLength: Int = ExtentFormat.hardMaxBlockSize) throws -> [UInt8] {
+        var headerBytes = [UInt8](repeating: 0, count: ExtentFormat.recordHeaderSize)
+        let got = try headerBytes.withUnsafeMutableBytes { try file.read(into: $0.baseAddress!, count: $0.count, at: offset) }
+        guard got == ExtentFormat.recordHeaderSize else {
+            throw ExtentReadError(kind: .truncatedTail, offset: offset, detail: "record header cut off at end of file")
+        }
+        let header: RecordHeader
+        switch headerBytes.withUnsafeBytes({ RecordHeader.decode($0) }) {
+        case .failure(.badMagic): throw ExtentReadError(kind: .badMagic, offset: offset, detail: "no record at this offset")
+        case .failure(.badChecksum): throw ExtentReadError(kind: .headerCRC, offset: offset, detail: "record header fails its CRC")
+        case .success(let h): header = h
+        }
+        guard header.key == key else {
+            throw ExtentReadError(kind: .footerMismatch, offset: offset, detail: "record holds key \(header.key), not \(key)")
+        }
+        guard Int(header.length) <= maxLength else {
+            throw ExtentReadError(kind: .badLength, offset: offset, detail: "length \(header.length) above \(maxLength)")
+        }
+        var data = [UInt8](repeating: 0, count: Int(header.length))
+        let n = try data.withUnsafeMutableBytes {
+            try file.read(into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!, count: $0.count, at: offset + UInt64(ExtentFormat.recordHeaderSize))
+        }
+        guard n == data.count else {
+            throw ExtentReadError(kind: .lengthPastEnd, offset: offset, detail: "data cut off at end of file")
+        }
+        guard CRC32C.checksum(data) == header.dataCRC else {
+            throw ExtentReadError(kind: .dataCRC, offset: offset, detail: "data fails its CRC")
+        }
+        return data
+    }
+}
+
+/// A read of one block that found the record damaged.
+public struct ExtentReadError: Error, Sendable, CustomStringConvertible {
+    public var kind: ExtentProblem.Kind
+    public var offset: UInt64
+    public var detail: String
+    public var description: String { "\(kind) at \(offset): \(detail)" }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Appends records to one extent and seals it. Not thread-safe: the owner
+/// serialises writes to a volume.
+///
+/// Durability: `append` writes with `pwrite`; a caller acknowledges a write only
+/// after `sync()` (fdatasync) returns. A crash before that can leave a partial
+/// record at the tail, which `openForAppend` cuts off: it was never acknowledged.
+public final class ExtentWriter {
+    public let path: String
+    public let header: ExtentHeader
+    public private(set) var size: UInt64
+    public private(set) var entries: [FooterEntry]
+    public private(set) var isSealed: Bool
+    private let file: ExtentFile
+
+    private init(path: String, file: ExtentFile, header: ExtentHeader, size: UInt64, entries: [FooterEntry], sealed: Bool) {
+        self.path = path
+        self.file = file
+        self.header = header
+        self.size = size
+        self.entries = entries
+        self.isSealed = sealed
+    }
+
+    /// Creates a new extent; fails if the file exists.
+    public static func create(path: String, header: ExtentHeader) throws -> ExtentWriter {
+        let file = try ExtentFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL)
+        try header.encode().withUnsafeBytes { try file.write($0, at: 0) }
+        try file.syncData()
+        return ExtentWriter(path: path, file: file, header: header, size: UInt64(ExtentFormat.extentHeaderSize), entries: [], sealed: false)
+    }
+
+    /// Opens an existing extent to append more, rebuilding the footer entries
+    /// from its records and cutting off an unacknowledged partial tail.
+    /// Throws when the extent is damaged: a damaged extent is repaired, not extended.
+    public static func openForAppend(path: String) throws -> ExtentWriter {
+        var entries: [FooterEntry] = []
+        let report = try ExtentReader(path: path).scan(onRecord: { record in
+            entries.append(FooterEntry(key: record.key, offset: record.offset, length: record.length, dataCRC: record.dataCRC))
+        })
+        guard report.isClean, let header = report.header else {
+            throw ExtentWriteError.damaged(path: path, problems: report.problems)
+        }
+        let file = try ExtentFile(path: path, flags: O_RDWR)
+        var size = report.fileSize
+        if report.inFlightTailBytes > 0 {
+            size -= report.inFlightTailBytes
+            try file.truncate(to: size)
+            try file.syncData()
+        }
+        if report.isSealed {
+            size = entries.last.map { $0.offset + UInt64(ExtentFormat.recordHeaderSize) + UInt64($0.length) }
+                ?? UInt64(ExtentFormat.extentHeaderSize)
+        }
+        return ExtentWriter(path: path, file: file, header: header, size: size, entries: entries, sealed: report.isSealed)
+    }
+
+    /// Appends one block; returns its footer entry. The caller has verified that
+    /// `key` is SHA-256 of `data`.
+    @discardableResult
+    public func append(key: BlockKey, data: UnsafeRawBufferPointer, writtenAtMicros: Int64) throws -> FooterEntry {
+        guard !isSealed else { throw ExtentWriteError.sealed(path: path) }
+        guard data.count <= Int(header.maxBlockSize) else {
+            throw ExtentWriteError.tooLarge(length: data.count, limit: Int(header.maxBlockSize))
+        }
+        let crc = CRC32C.checksum(data)
+        let record = RecordHeader(key: key, length: UInt32(data.count), dataCRC: crc, writtenAtMicros: writtenAtMicros)
+        let offset = size
+        try record.encode().withUnsafeBytes { try file.write($0, at: offset) }
+        try file.write(data, at: offset + UInt64(ExtentFormat.recordHeaderSize))
+        size = offset + UInt64(ExtentFormat.recordHeaderSize) + UInt64(data.count)
+        let entry = FooterEntry(key: key, offset: offset, length: UInt32(data.count), dataCRC: crc)
+        entries.append(entry)
+        return entry
+    }
+
+    @discardableResult
+    public func append(key: BlockKey, data: [UInt8], writtenAtMicros: Int64) throws -> FooterEntry {
+        try data.withUnsafeBytes { try append(key: key, data: $0, writtenAtMicros: writtenAtMicros) }
+    }
+
+    /// Makes every appended record durable.
+    public func sync() throws { try file.syncData() }
+
+    /// Writes the footer index and trailer and syncs: the extent is then immutable.
+    public func seal() throws {
+        guard !isSealed else { return }
+        var footer = [UInt8](repeating: 0, count: entries.count * ExtentFormat.footerEntrySize)
+        footer.withUnsafeMutableBytes { raw in
+            for (i, entry) in entries.enumerated() { entry.encode(into: raw, at: i * ExtentFormat.footerEntrySize) }
+        }
+        let trailer = ExtentTrailer(footerOffset: size, recordCount: UInt64(entries.count))
+            .encode(entriesCRC: CRC32C.checksum(footer))
+        try footer.withUnsafeBytes { try file.write($0, at: size) }
+        try trailer.withUnsafeBytes { try file.write($0, at: size + UInt64(footer.count)) }
+        try file.syncData()
+        isSealed = true
+    }
+}
+
+public enum ExtentWriteError: Error, Sendable, CustomStringConvertible {
+    case sealed(path: String)
+    case tooLarge(length: Int, limit: Int)
+    case damaged(path: String, problems: [ExtentProblem])
+
+    public var description: String {
+        switch self {
+        case .sealed(let path): "extent \(path) is sealed; write to an open volume"
+        case .tooLarge(let length, let limit): "block of \(length) bytes exceeds the \(limit)-byte limit"
+        case .damaged(let path, let problems):
+            "extent \(path) is damaged and cannot be extended: \(problems.prefix(3).map(\.description).joined(separator: "; "))"
+        }
+    }
+}
