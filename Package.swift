@@ -80,7 +80,7 @@ let package = Package(
             resources: [.copy("Corpus")]),
         .testTarget(
             name: "VigilPostgresTests",
-            dependencies: ["VigilPostgres", "VigilTestSupport"]),
+            dependencies: ["VigilCore", "VigilPostgres", "VigilTestSupport"]),
         .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),

@@ -31,6 +31,8 @@ public final class PostgresConnection: @unchecked Sendable {
                     continuation.resume(throwing: PostgresError(code: .connection, message: "cannot connect: \(message)"))
                     return
                 }
+                // Server notices ("already exists, skipping") are not errors: drop them.
+                PQsetNoticeProcessor(conn, { _, _ in }, nil)
                 continuation.resume(returning: PostgresConnection(conn: conn, label: label))
             }
         }
