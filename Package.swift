@@ -7,12 +7,20 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["VigilCLI"]),
         .executable(name: "vigil-dev-broker", targets: ["DevBroker"]),
+        .executable(name: "vigil-node", targets: ["NodeDaemon"]),
+        .executable(name: "vigil-frontend", targets: ["FrontendDaemon"]),
+        .executable(name: "vigil-master", targets: ["MasterDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // C boundaries: one target per C library, wrapped once.
@@ -45,6 +53,52 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
+            name: "VigilTelemetry",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
+            name: "VigilDaemon",
+            dependencies: [
+                "VigilTelemetry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
+            name: "VigilNode",
+            dependencies: [
+                "VigilCore", "VigilTelemetry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
+        .target(
+            name: "VigilFrontend",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilKafka", "VigilNodeClient", "VigilTelemetry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
+        .target(
+            name: "VigilMaster",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilNodeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
+            name: "VigilNodeClient",
+            dependencies: [
+                "VigilCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+        .target(
             name: "VigilKafka",
             dependencies: [
                 "CRDKafka",
@@ -58,6 +112,25 @@ let package = Package(
                 "VigilCore", "VigilPostgres", "VigilKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "NodeDaemon",
+            dependencies: [
+                "VigilNode", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "FrontendDaemon",
+            dependencies: [
+                "VigilFrontend", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "MasterDaemon",
+            dependencies: [
+                "VigilMaster", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         .executableTarget(
             name: "DevBroker",

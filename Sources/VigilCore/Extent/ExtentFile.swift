@@ -10,6 +10,12 @@ public struct FileIOError: Error, Sendable, CustomStringConvertible {
     public var operation: String
     public var errno: Int32
 
+    public init(path: String, operation: String, errno: Int32) {
+        self.path = path
+        self.operation = operation
+        self.errno = errno
+    }
+
     public var description: String {
         "\(operation) \(path): \(String(cString: strerror(errno)))"
     }

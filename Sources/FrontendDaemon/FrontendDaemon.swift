@@ -1,0 +1,57 @@
+import ArgumentParser
+import Logging
+import VigilDaemon
+import VigilFrontend
+import VigilTelemetry
+
+@main
+struct FrontendDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil-frontend",
+        abstract: "Serve a zone's public block API: PUT, GET (SHA-256 verified), DELETE.",
+        discussion: """
+            PUT /v1/blocks stores a block on all R replicas of an open volume, then commits \
+            it to the block index, then samples ~1% of writes to Kafka topic \
+            vigil.samples.<zone>. GET /v1/blocks/<key> verifies SHA-256 and falls back to \
+            another replica (queueing a repair) on any mismatch. Settings also come from \
+            VIGIL_FRONTEND_<SETTING> or a JSON --config file; the node token only from \
+            VIGIL_FRONTEND_NODE_TOKEN or --node-token-file.
+            """)
+
+    @Option(help: "JSON config file of settings.") var config: String?
+    @Option(help: "Zone name (names the sample topic).") var zone: String?
+    @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_FRONTEND_DATABASE).") var database: String?
+    @Option(name: .customLong("node-token-file"), help: "File holding the nodes' admin token.") var nodeTokenFile: String?
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 7000).") var port: Int?
+    @Option(help: "Replicas per volume (default 3).") var replication: Int?
+    @Option(name: .customLong("volume-target-bytes"), help: "Seal volumes at this size (default 1 GiB).") var volumeTargetBytes: Int?
+    @Option(name: .customLong("kafka"), help: "Kafka bootstrap servers for write samples (none: sampling off).") var kafka: String?
+    @Option(name: .customLong("sample-rate"), help: "Fraction of writes sampled (default 0.01).") var sampleRate: Double?
+    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
+
+    func run() async throws {
+        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_FRONTEND_")
+        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let zone = try settings.require("zone", option: zone)
+        var logger = Logger(label: "vigil-frontend")
+        logger[metadataKey: LogKey.zone] = "\(zone)"
+
+        var frontendConfig = FrontendConfig(
+            zone: zone, databaseURL: try settings.require("database", option: database),
+            nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile))
+        frontendConfig.clientToken = settings.string("client-token")
+        frontendConfig.host = settings.string("host", option: host) ?? frontendConfig.host
+        frontendConfig.port = try settings.int("port", option: port, default: frontendConfig.port)
+        frontendConfig.replication = try settings.int("replication", option: replication, default: 3)
+        frontendConfig.volumeTargetBytes = Int64(try settings.int("volume-target-bytes", option: volumeTargetBytes, default: 1 << 30))
+        frontendConfig.kafkaBootstrap = settings.string("kafka", option: kafka)
+        frontendConfig.sampleRate = try settings.double("sample-rate", option: sampleRate, default: 0.01)
+
+        let frontend = try Frontend(config: frontendConfig, logger: logger)
+        try await frontend.start()
+        let app = buildFrontendApplication(frontend: frontend, registry: registry, logger: logger)
+        try await runDaemon([app], logger: logger)
+        await frontend.shutdown()
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Logging
+import VigilDaemon
+import VigilMaster
+import VigilTelemetry
+import Hummingbird
+
+@main
+struct MasterDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil-master",
+        abstract: "Run a zone's master: seal volumes that stopped taking writes, execute the repair queue.",
+        discussion: """
+            A repair copies a replica that verifies clean record by record, and holds every \
+            live block of its volume, over the bad or missing one; the target node verifies \
+            it again before it replaces anything. Kill it at any time: work resumes from the \
+            index. Settings also come from VIGIL_MASTER_<SETTING> or a JSON --config file.
+            """)
+
+    @Option(help: "JSON config file of settings.") var config: String?
+    @Option(help: "Zone name.") var zone: String?
+    @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_MASTER_DATABASE).") var database: String?
+    @Option(name: .customLong("node-token-file"), help: "File holding the nodes' admin token.") var nodeTokenFile: String?
+    @Option(name: .customLong("work-dir"), help: "Where repairs stage extents while verifying them.") var workDir: String?
+    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
+    @Option(help: "Port for /metrics and /healthz (default 7050).") var port: Int?
+    @Option(name: .customLong("interval-ms"), help: "Pause between rounds in milliseconds (default 10000; dev 500).") var intervalMs: Int?
+    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
+
+    func run() async throws {
+        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_MASTER_")
+        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let zone = try settings.require("zone", option: zone)
+        var logger = Logger(label: "vigil-master")
+        logger[metadataKey: LogKey.zone] = "\(zone)"
+
+        var masterConfig = MasterConfig(
+            zone: zone, databaseURL: try settings.require("database", option: database),
+            nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile),
+            workDirectory: try settings.require("work-dir", option: workDir))
+        masterConfig.interval = .milliseconds(try settings.int("interval-ms", option: intervalMs, default: 10_000))
+        masterConfig.host = settings.string("host", option: host) ?? masterConfig.host
+        masterConfig.port = try settings.int("port", option: port, default: masterConfig.port)
+
+        let master = try Master(config: masterConfig, logger: logger)
+        let router = Router()
+        router.addTelemetryRoutes(registry: registry) { .ok }
+        let app = Application(router: router, configuration: .init(address: .hostname(masterConfig.host, port: masterConfig.port)), logger: logger)
+        try await runDaemon([master, app], logger: logger)
+    }
+}

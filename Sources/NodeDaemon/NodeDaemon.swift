@@ -1,0 +1,53 @@
+import ArgumentParser
+import Logging
+import VigilDaemon
+import VigilNode
+import VigilTelemetry
+
+@main
+struct NodeDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil-node",
+        abstract: "Serve a storage node: the extents in one data directory, over HTTP.",
+        discussion: """
+            Every setting can also come from the environment (VIGIL_NODE_<SETTING>, e.g. \
+            VIGIL_NODE_PORT) or a JSON config file (--config); options win over the \
+            environment, which wins over the file. Tokens come from --tokens-file (lines \
+            reader:<token> and admin:<token>) or VIGIL_NODE_READER_TOKEN and \
+            VIGIL_NODE_ADMIN_TOKEN, never from the command line. The API is in \
+            Schemas/node-api.md; /metrics and /healthz need no token.
+            """)
+
+    @Option(help: "JSON config file of settings.") var config: String?
+    @Option(name: .customLong("data-dir"), help: "Directory holding extents/ and trash/ (created if missing).") var dataDir: String?
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 7100).") var port: Int?
+    @Option(name: .customLong("tokens-file"), help: "File of reader:<token> / admin:<token> lines.") var tokensFile: String?
+    @Option(help: "fdatasync each write before acknowledging it: true (default) or false (throwaway data only).") var fsync: Bool?
+    @Option(name: .customLong("max-block-size"), help: "Largest block accepted, in bytes (default 4 MiB).") var maxBlockSize: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+
+    func run() async throws {
+        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_NODE_")
+        let level = Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info
+        let registry = Telemetry.bootstrap(logLevel: level)
+        var logger = Logger(label: "vigil-node")
+
+        var tokens = TokenSet(
+            reader: settings.string("reader-token"), admin: settings.string("admin-token"))
+        if let file = settings.string("tokens-file", option: tokensFile) { tokens = try TokenSet.load(file: file) }
+        guard !tokens.isEmpty else {
+            throw ValidationError("no tokens: give --tokens-file or set VIGIL_NODE_READER_TOKEN and VIGIL_NODE_ADMIN_TOKEN")
+        }
+        var nodeConfig = NodeConfig(dataDirectory: try settings.require("data-dir", option: dataDir), tokens: tokens)
+        nodeConfig.host = settings.string("host", option: host) ?? nodeConfig.host
+        nodeConfig.port = try settings.int("port", option: port, default: nodeConfig.port)
+        nodeConfig.fsync = try settings.bool("fsync", option: fsync, default: true)
+        nodeConfig.maxBlockSize = try settings.int("max-block-size", option: maxBlockSize, default: nodeConfig.maxBlockSize)
+        logger[metadataKey: LogKey.node] = "\(nodeConfig.host):\(nodeConfig.port)"
+
+        let store = try NodeStore(config: nodeConfig, logger: logger)
+        let app = buildNodeApplication(store: store, registry: registry, logger: logger)
+        try await runDaemon([app], logger: logger)
+    }
+}

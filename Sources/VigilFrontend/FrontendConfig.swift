@@ -1,0 +1,45 @@
+/// A zone frontend's configuration.
+public struct FrontendConfig: Sendable {
+    public var zone: String
+    public var databaseURL: String
+    /// Admin token for the zone's nodes.
+    public var nodeToken: String
+    /// Bearer token clients must present; nil leaves the API open (loopback dev clusters).
+    public var clientToken: String?
+    public var host = "127.0.0.1"
+    public var port = 7000
+    /// Replicas per volume: R nodes hold every block (3 tolerates two failures).
+    public var replication = 3
+    /// Bytes after which a volume is sealed (production 1 GiB; tiny in dev).
+    public var volumeTargetBytes: Int64 = 1 << 30
+    public var maxBlockSize = 4 << 20
+    /// Kafka bootstrap servers for write samples; nil disables sampling.
+    public var kafkaBootstrap: String?
+    /// Fraction of committed writes sampled (deterministic by key).
+    public var sampleRate = 0.01
+    /// Samples buffered while Kafka is slow or down; past this they are dropped and counted.
+    public var sampleBufferLimit = 100_000
+
+    public var sampleTopic: String { "vigil.samples.\(zone)" }
+
+    public init(zone: String, databaseURL: String, nodeToken: String) {
+        self.zone = zone
+        self.databaseURL = databaseURL
+        self.nodeToken = nodeToken
+    }
+}
+
+/// Why the frontend could not serve a request.
+public enum FrontendError: Error, Sendable, CustomStringConvertible {
+    case notFound
+    case unavailable(String)
+    case tooLarge(Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .notFound: "no live block with this key"
+        case .unavailable(let why): "cannot serve now: \(why)"
+        case .tooLarge(let n, let limit): "block of \(n) bytes exceeds the \(limit)-byte limit"
+        }
+    }
+}

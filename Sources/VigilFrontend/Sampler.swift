@@ -1,0 +1,54 @@
+import Logging
+import Metrics
+import VigilCore
+import VigilKafka
+
+/// Publishes a sample of about `rate` of committed writes to the zone's topic.
+/// Chosen deterministically by key. Never blocks or fails a write: librdkafka
+/// buffers up to a bound while Kafka is down, and what does not fit is dropped
+/// and counted.
+final class Sampler: Sendable {
+    private let producer: KafkaProducer?
+    private let topic: String
+    private let zone: String
+    private let threshold: UInt64
+    private let published = Counter(label: "vigil_frontend_samples_published_total")
+    private let dropped = Counter(label: "vigil_frontend_samples_dropped_total")
+    private let failed = Counter(label: "vigil_frontend_samples_failed_total")
+
+    init(config: FrontendConfig, logger: Logger) throws {
+        topic = config.sampleTopic
+        zone = config.zone
+        threshold = config.sampleRate >= 1 ? .max : UInt64(config.sampleRate * Double(UInt64.max))
+        if let bootstrap = config.kafkaBootstrap {
+            producer = try KafkaProducer(settings: [
+                "bootstrap.servers": bootstrap,
+                "queue.buffering.max.messages": "\(config.sampleBufferLimit)",
+                "linger.ms": "20",
+                "message.timeout.ms": "600000",
+                "log_level": "3",
+            ])
+        } else {
+            producer = nil
+            logger.warning("no Kafka bootstrap servers: write sampling is off")
+        }
+    }
+
+    static func isSampled(_ key: BlockKey, threshold: UInt64) -> Bool { key.w0 < threshold || threshold == .max }
+
+    func offer(key: BlockKey, volume: Int64, length: Int, writtenAtMicros: Int64) {
+        guard let producer, Self.isSampled(key, threshold: threshold) else { return }
+        let message = SampleMessage(key: key, zone: zone, volume: UInt64(volume), length: UInt32(length), writtenAtMicros: writtenAtMicros)
+        do {
+            try producer.produce(topic: topic, key: key.bytes, value: message.encodeValue(), timestampMillis: writtenAtMicros / 1000) { [published, failed] error in
+                if error == nil { published.increment() } else { failed.increment() }
+            }
+        } catch {
+            dropped.increment()
+        }
+    }
+
+    func flush() async {
+        try? await producer?.flush(timeout: .seconds(5))
+    }
+}

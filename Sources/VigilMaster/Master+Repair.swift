@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import VigilCore
+import VigilNodeClient
+import VigilPostgres
+
+extension Master {
+    /// Rebuilds one replica from another that verifies clean record by record
+    /// and holds every live block of the volume; never from an unverified source.
+    func execute(_ request: RepairRequest) async {
+        let context: Logger.Metadata = ["vigil.volume": "\(request.volume)", "vigil.node": "\(request.node)", "vigil.repair": "\(request.id)"]
+        do {
+            let outcome = try await repair(request)
+            try await index.finishRepair(request.id, state: "done")
+            repairsDone.increment()
+            logger.notice("replica repaired", metadata: context.merging(["vigil.source": "\(outcome)"]) { $1 })
+        } catch {
+            let retry = request.attempts < config.maxRepairAttempts
+            try? await index.finishRepair(request.id, state: retry ? "pending" : "failed", error: "\(error)")
+            (retry ? repairsRetried : repairsFailed).increment()
+            logger.error("repair did not complete", metadata: context.merging(["vigil.error": "\(error)", "vigil.will_retry": "\(retry)"]) { $1 })
+        }
+    }
+
+    /// Returns the name of the node the copy came from.
+    private func repair(_ request: RepairRequest) async throws -> String {
+        guard let volume = try await index.volume(request.volume) else { throw RepairError("volume \(request.volume) is not in the index") }
+        let replicas = try await index.replicas(of: request.volume)
+        guard let target = replicas.first(where: { $0.node.id == request.node }) else {
+            throw RepairError("node \(request.node) holds no replica of volume \(request.volume)")
+        }
+        // Only immutable extents are copied: stop writes and seal the other replicas first.
+        if volume.state == "open" { _ = try await index.setVolumeState(volume.id, from: ["open"], to: "closed") }
+        let expected = Set(try await index.liveKeys(in: volume.id))
+        var reasons: [String] = []
+        for source in replicas.filter({ $0.node.id != request.node && $0.state == "live" }).shuffled() {
+            let staged = "\(config.workDirectory)/repair-\(request.id)-\(UUID().uuidString).extent"
+            defer { try? FileManager.default.removeItem(atPath: staged) }
+            do {
+                if volume.state != "sealed" { try await node(source.node).seal(volume: UInt64(volume.id)) }
+                let sourceName = ExtentName(volume: UInt64(volume.id), generation: UInt32(source.generation))
+                try await node(source.node).downloadExtent(sourceName, to: staged)
+                try await verifyCopy(at: staged, volume: volume.id, generation: UInt32(source.generation), expected: expected)
+                let targetName = ExtentName(volume: UInt64(volume.id), generation: UInt32(source.generation))
+                try await node(target.node).installExtent(targetName, from: staged)
+                // Verify there: the target now answers present for every live block.
+                let presence = try await node(target.node).check(expected.map { (key: $0, volume: UInt64(volume.id)) })
+                guard presence.allSatisfy({ $0 == .present }) else { throw RepairError("installed copy lacks blocks on \(target.node.name)") }
+                try await index.setReplicaState(volume: volume.id, node: target.node.id, state: "live")
+                return source.node.name
+            } catch {
+                reasons.append("\(source.node.name): \(error)")
+            }
+        }
+        throw RepairError("no verified-clean source: \(reasons.joined(separator: "; "))")
+    }
+
+    /// A copy is usable only if every record verifies, it is sealed, it is the
+    /// right volume, and it holds every live block the index puts in that volume.
+    private func verifyCopy(at path: String, volume: Int64, generation: UInt32, expected: Set<BlockKey>) async throws {
+        let (report, keys) = try await blockingIO { () throws -> (ExtentScanReport, Set<BlockKey>) in
+            var keys = Set<BlockKey>()
+            var options = ExtentScanOptions()
+            options.expectSealed = true
+            let report = try ExtentReader(path: path).scan(options: options, onRecord: { if $0.isIntact { keys.insert($0.key) } })
+            return (report, keys)
+        }
+        guard report.isClean else { throw RepairError("source copy is damaged: \(report.problems.prefix(3))") }
+        guard report.header?.volume == UInt64(volume), report.header?.generation == generation else {
+            throw RepairError("source copy holds another volume or generation")
+        }
+        let missing = expected.subtracting(keys)
+        guard missing.isEmpty else { throw RepairError("source copy lacks \(missing.count) live blocks") }
+    }
+}
+
+struct RepairError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import VigilCore
+import VigilNodeClient
+import VigilPostgres
+
+/// The zone master: seals volumes that stopped taking writes and executes the
+/// repair queue. Safe to kill at any point: every step is re-derived from the
+/// index on the next round, and an extent is replaced only by one verified clean.
+public final class Master: Service, Sendable {
+    public let config: MasterConfig
+    let index: BlockIndex
+    let logger: Logger
+    let repairsDone = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "done")])
+    let repairsFailed = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "failed")])
+    let repairsRetried = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "retry")])
+
+    public init(config: MasterConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        index = BlockIndex(pool: PostgresPool(url: config.databaseURL, size: 4))
+        try FileManager.default.createDirectory(atPath: config.workDirectory, withIntermediateDirectories: true)
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            await runOnce()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.config.interval) }
+        }
+    }
+
+    /// One round: seal closed volumes, then work through the repair queue.
+    public func runOnce() async {
+        do {
+            try await sealClosedVolumes()
+            while let request = try await index.claimRepair() {
+                await execute(request)
+                if Task.isShuttingDownGracefully { break }
+            }
+        } catch {
+            logger.error("master round failed; retrying next round", metadata: ["vigil.error": "\(error)"])
+        }
+    }
+
+    func node(_ record: NodeRecord) -> NodeClient {
+        NodeClient(address: record.address, token: config.nodeToken)
+    }
+
+    /// Seals every replica of each closed volume; the volume is sealed once all are.
+    func sealClosedVolumes() async throws {
+        for volume in try await index.volumes(inState: "closed") {
+            var all = true
+            for replica in try await index.replicas(of: volume.id) where replica.state == "live" {
+                do {
+                    try await node(replica.node).seal(volume: UInt64(volume.id))
+                } catch {
+                    all = false
+                    logger.warning("cannot seal replica yet", metadata: ["vigil.volume": "\(volume.id)", "vigil.node": "\(replica.node.name)", "vigil.error": "\(error)"])
+                }
+            }
+            if all {
+                _ = try await index.setVolumeState(volume.id, from: ["closed"], to: "sealed")
+                logger.info("sealed volume", metadata: ["vigil.volume": "\(volume.id)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/// A zone master's configuration.
+public struct MasterConfig: Sendable {
+    public var zone: String
+    public var databaseURL: String
+    /// Admin token for the zone's nodes.
+    public var nodeToken: String
+    /// Where extents are staged while a repair verifies them.
+    public var workDirectory: String
+    public var host = "127.0.0.1"
+    public var port = 7050
+    /// Pause between rounds of work (sealing, repairs).
+    public var interval: Duration = .seconds(10)
+    /// Attempts before a repair is marked failed.
+    public var maxRepairAttempts = 5
+
+    public init(zone: String, databaseURL: String, nodeToken: String, workDirectory: String) {
+        self.zone = zone
+        self.databaseURL = databaseURL
+        self.nodeToken = nodeToken
+        self.workDirectory = workDirectory
+    }
+}

@@ -1,0 +1,48 @@
+import VigilCore
+
+/// What a node refuses, with the HTTP status and stable code the API returns.
+public enum NodeError: Error, Sendable, CustomStringConvertible {
+    case unknownVolume(UInt64)
+    case generationConflict(volume: UInt64, existing: UInt32)
+    case sealed(volume: UInt64, damaged: Bool)
+    case keyMismatch(expected: BlockKey, actual: BlockKey)
+    case notFound(key: BlockKey, volume: UInt64)
+    case corruptRecord(String)
+    case badExtent(String)
+    case noSuchExtent(String)
+
+    public var code: String {
+        switch self {
+        case .unknownVolume: "unknown_volume"
+        case .generationConflict: "generation_conflict"
+        case .sealed: "sealed"
+        case .keyMismatch: "key_mismatch"
+        case .notFound: "not_found"
+        case .corruptRecord: "corrupt_record"
+        case .badExtent: "bad_extent"
+        case .noSuchExtent: "no_such_extent"
+        }
+    }
+
+    public var status: Int {
+        switch self {
+        case .unknownVolume, .notFound, .noSuchExtent: 404
+        case .generationConflict, .sealed: 409
+        case .keyMismatch, .badExtent: 422
+        case .corruptRecord: 500
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unknownVolume(let v): "volume \(v) has no extent on this node; create it with PUT /v1/volumes/\(v)"
+        case .generationConflict(let v, let g): "volume \(v) is at generation \(g) on this node"
+        case .sealed(let v, let damaged): damaged ? "volume \(v)'s extent is damaged and takes no writes" : "volume \(v) is sealed; write to an open volume"
+        case .keyMismatch(let e, let a): "SHA-256 of the body is \(a), not the key \(e)"
+        case .notFound(let k, let v): "block \(k) is not in volume \(v) on this node"
+        case .corruptRecord(let d): "the stored record failed verification: \(d)"
+        case .badExtent(let d): "extent does not verify: \(d)"
+        case .noSuchExtent(let n): "no extent \(n)"
+        }
+    }
+}

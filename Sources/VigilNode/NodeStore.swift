@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import Synchronization
+import VigilCore
+
+/// A node's extents on local disk and the in-memory index over them.
+public final class NodeStore: Sendable {
+    public let config: NodeConfig
+    let extentsDirectory: String
+    let trashDirectory: String
+    private let logger: Logger
+    let state = Mutex(State())
+
+    struct State {
+        var index = NodeIndex()
+        var volumes: [UInt64: VolumeExtent] = [:]
+        var trash: Set<ExtentName> = []
+    }
+
+    /// Opens the data directory, creating it if needed, and indexes every extent.
+    public init(config: NodeConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        extentsDirectory = config.dataDirectory + "/extents"
+        trashDirectory = config.dataDirectory + "/trash"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: extentsDirectory, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: trashDirectory, withIntermediateDirectories: true)
+        try loadFromDisk()
+    }
+
+    private func loadFromDisk() throws {
+        var loaded = State()
+        for file in try FileManager.default.contentsOfDirectory(atPath: extentsDirectory).sorted() {
+            guard let name = ExtentName(file) else {
+                logger.warning("ignoring a file that is not an extent", metadata: ["vigil.file": "\(file)"])
+                continue
+            }
+            let (extent, entries) = try VolumeExtent.open(name: name, path: "\(extentsDirectory)/\(file)")
+            if extent.isDamaged {
+                logger.error("extent is damaged; serving its intact records, taking no writes", metadata: ["vigil.extent": "\(name)"])
+            }
+            loaded.volumes[name.volume] = extent
+            loaded.index.addLive(volume: name.volume, entries)
+        }
+        for file in try FileManager.default.contentsOfDirectory(atPath: trashDirectory).sorted() {
+            guard let name = ExtentName(file) else { continue }
+            let entries = (try? VolumeExtent.intactEntries(path: "\(trashDirectory)/\(file)")) ?? []
+            loaded.trash.insert(name)
+            loaded.index.addTrash(name, keys: entries.map(\.key))
+        }
+        let blocks = loaded.index.live.count
+        logger.info("indexed data directory", metadata: [
+            "vigil.extents": "\(loaded.volumes.count)", "vigil.trash_extents": "\(loaded.trash.count)", "vigil.blocks": "\(blocks)",
+        ])
+        state.withLock { $0 = loaded }
+    }
+
+    public var blockCount: Int { state.withLock { $0.index.live.count } }
+
+    /// Creates a volume's open extent. Returns false when it already exists.
+    public func createVolume(_ volume: UInt64, generation: UInt32) async throws -> Bool {
+        if let existing = state.withLock({ $0.volumes[volume] }) {
+            guard existing.name.generation == generation else {
+                throw NodeError.generationConflict(volume: volume, existing: existing.name.generation)
+            }
+            return false
+        }
+        let name = ExtentName(volume: volume, generation: generation)
+        let path = "\(extentsDirectory)/\(name)"
+        let maxBlockSize = UInt32(config.maxBlockSize)
+        let extent = try await blockingIO {
+            let writer = try ExtentWriter.create(
+                path: path, header: ExtentHeader(volume: volume, generation: generation, maxBlockSize: maxBlockSize, createdAtMicros: nowMicros()))
+            return VolumeExtent(name: name, path: path, writer: writer, sealed: false, damaged: false)
+        }
+        return state.withLock { s in
+            if s.volumes[volume] != nil { return false }
+            s.volumes[volume] = extent
+            return true
+        }
+    }
+
+    /// Appends a block after checking its key; returns its offset, or nil when the volume already holds it.
+    public func put(volume: UInt64, key: BlockKey, data: [UInt8]) async throws -> UInt64? {
+        guard let extent = state.withLock({ $0.volumes[volume] }) else { throw NodeError.unknownVolume(volume) }
+        let fsync = config.fsync
+        let entry: FooterEntry? = try await blockingIO { [self] in
+            let actual = BlockKey.of(data)
+            guard actual == key else { throw NodeError.keyMismatch(expected: key, actual: actual) }
+            return try extent.withLock {
+                if state.withLock({ $0.index.live[PlacementKey(key: key, volume: volume)] }) != nil { return nil }
+                let entry = try data.withUnsafeBytes { try extent.appendLocked(key: key, data: $0, fsync: fsync) }
+                state.withLock { $0.index.addLive(volume: volume, [entry]) }
+                return entry
+            }
+        }
+        return entry?.offset
+    }
+
+    /// Reads a block, verified by the record's CRCs; never returns bad bytes.
+    public func get(volume: UInt64, key: BlockKey) async throws -> [UInt8] {
+        let found = state.withLock { s -> (VolumeExtent, Placement)? in
+            guard let extent = s.volumes[volume], let placement = s.index.live[PlacementKey(key: key, volume: volume)] else { return nil }
+            return (extent, placement)
+        }
+        guard let (extent, placement) = found else { throw NodeError.notFound(key: key, volume: volume) }
+        return try await blockingIO {
+            do {
+                return try ExtentReader(path: extent.path).readBlock(key: key, at: placement.offset)
+            } catch let error as ExtentReadError {
+                throw NodeError.corruptRecord(error.description)
+            }
+        }
+    }
+
+    public func seal(volume: UInt64) async throws {
+        guard let extent = state.withLock({ $0.volumes[volume] }) else { throw NodeError.unknownVolume(volume) }
+        try await blockingIO { try extent.withLock { try extent.sealLocked() } }
+    }
+
+    /// Presence of each (key, volume) pair, from memory only.
+    public func check(_ pairs: [(BlockKey, UInt64)]) -> [Presence] {
+        state.withLock { s in pairs.map { s.index.presence(key: $0.0, volume: $0.1) } }
+    }
+
+    /// Presence for a raw request body of 40-byte entries; nil when malformed.
+    public func check(body: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard body.count % 40 == 0 else { return nil }
+        let n = body.count / 40
+        return state.withLock { s in
+            var out = [UInt8](repeating: 0, count: n)
+            for i in 0..<n {
+                let base = i * 40
+                let key = BlockKey(bytes: UnsafeRawBufferPointer(rebasing: body[base..<(base + 32)]))!
+                let volume = UInt64(littleEndian: body.loadUnaligned(fromByteOffset: base + 32, as: UInt64.self))
+                out[i] = s.index.presence(key: key, volume: volume).rawValue
+            }
+            return out
+        }
+    }
+}

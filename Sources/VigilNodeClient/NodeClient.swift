@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import VigilCore
+
+/// A client of one storage node's HTTP API (`Schemas/node-api.md`).
+public struct NodeClient: Sendable {
+    /// The node's base URL, e.g. `http://127.0.0.1:7101`.
+    public let address: String
+    let token: String
+    let http: HTTPClient
+    public var timeout: TimeAmount = .seconds(10)
+
+    public init(address: String, token: String, http: HTTPClient = .shared) {
+        self.address = address.hasSuffix("/") ? String(address.dropLast()) : address
+        self.token = token
+        self.http = http
+    }
+
+    public func createVolume(_ volume: UInt64, generation: UInt32) async throws {
+        _ = try await send(.PUT, "/v1/volumes/\(volume)?generation=\(generation)")
+    }
+
+    /// Stores a block; the node checks SHA-256(data) = key and syncs before answering.
+    public func put(volume: UInt64, key: BlockKey, data: [UInt8]) async throws {
+        _ = try await send(.PUT, "/v1/volumes/\(volume)/blocks/\(key.hex)", body: data)
+    }
+
+    /// The block's bytes, verified against the record's CRCs by the node.
+    public func get(volume: UInt64, key: BlockKey) async throws -> [UInt8] {
+        try await send(.GET, "/v1/volumes/\(volume)/blocks/\(key.hex)", limit: ExtentFormat.hardMaxBlockSize)
+    }
+
+    public func seal(volume: UInt64) async throws {
+        _ = try await send(.POST, "/v1/volumes/\(volume)/seal")
+    }
+
+    /// Presence of each (key, volume) pair, in one request.
+    public func check(_ pairs: [(key: BlockKey, volume: UInt64)]) async throws -> [Presence] {
+        var body = [UInt8](repeating: 0, count: pairs.count * 40)
+        body.withUnsafeMutableBytes { raw in
+            for (i, pair) in pairs.enumerated() {
+                pair.key.write(to: raw.baseAddress! + i * 40)
+                raw.storeBytes(of: pair.volume.littleEndian, toByteOffset: i * 40 + 32, as: UInt64.self)
+            }
+        }
+        let answer = try await send(.POST, "/v1/check", body: body, limit: pairs.count)
+        guard answer.count == pairs.count else {
+            throw NodeClientError(kind: .protocolViolation, node: address, message: "check answered \(answer.count) bytes for \(pairs.count) keys")
+        }
+        return try answer.map {
+            guard let p = Presence(rawValue: $0) else {
+                throw NodeClientError(kind: .protocolViolation, node: address, message: "presence byte \($0)")
+            }
+            return p
+        }
+    }
+
+    public func listExtents() async throws -> [ExtentListing] {
+        let body = try await send(.GET, "/v1/extents", limit: 64 << 20)
+        do {
+            return try JSONDecoder().decode([ExtentListing].self, from: Data(body))
+        } catch {
+            throw NodeClientError(kind: .protocolViolation, node: address, message: "extent list is not valid JSON")
+        }
+    }
+
+    /// Downloads an extent into a new file at `path`.
+    public func downloadExtent(_ name: ExtentName, location: String = "extents", to path: String) async throws {
+        let response = try await execute(.GET, "/v1/extents/\(name)?location=\(location)", body: nil, timeout: .minutes(30))
+        try await check(response)
+        let file = try RawFile.create(path: path)
+        for try await chunk in response.body {
+            let bytes = Array(chunk.readableBytesView)
+            try await blockingIO { try bytes.withUnsafeBytes { try file.append($0) } }
+        }
+        try await blockingIO { try file.sync() }
+    }
+
+    /// Uploads the extent at `path`; the node verifies it before putting it in place.
+    public func installExtent(_ name: ExtentName, from path: String) async throws {
+        let file = try RawFile.openForReading(path: path)
+        let size = try file.size()
+        let chunks = AsyncThrowingStream<ByteBuffer, Error>(unfolding: {
+            let chunk = try await blockingIO { try file.readNext(upTo: 1 << 20) }
+            return chunk.isEmpty ? nil : ByteBuffer(bytes: chunk)
+        })
+        var request = makeRequest(.PUT, "/v1/extents/\(name)")
+        request.body = .stream(chunks, length: .known(Int64(size)))
+        try await check(try await run(request, timeout: .minutes(30)))
+    }
+
+    public func trash(_ name: ExtentName, instruction: Int64) async throws {
+        _ = try await send(.POST, "/v1/extents/\(name)/trash?instruction=\(instruction)")
+    }
+
+    public func unlink(_ name: ExtentName, instruction: Int64) async throws {
+        _ = try await send(.DELETE, "/v1/trash/\(name)?instruction=\(instruction)")
+    }
+
+    /// True when `/healthz` answers 200.
+    public func isHealthy() async -> Bool {
+        guard let response = try? await execute(.GET, "/healthz", body: nil, timeout: .seconds(2)) else { return false }
+        return response.status == .ok
+    }
+}
