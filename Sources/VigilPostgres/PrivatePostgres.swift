@@ -11,6 +11,12 @@ public struct PrivatePostgres: Sendable {
     public let port: Int
     public let user = "vigil"
 
+    /// A server in `directory` on `port`, running or not.
+    public init(directory: URL, port: Int) {
+        self.directory = directory
+        self.port = port
+    }
+
     public var dataDirectory: URL { directory.appendingPathComponent("data") }
     public var socketDirectory: URL { directory.appendingPathComponent("socket") }
     public var logFile: URL { directory.appendingPathComponent("postgres.log") }

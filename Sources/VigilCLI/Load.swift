@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+import VigilFrontendClient
+
+struct Load: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write random blocks through a frontend, in parallel, with progress and a throughput summary.")
+    @OptionGroup var cluster: ClusterOptions
+    @Option(help: "How many blocks to write.") var blocks = 1000
+    @Option(name: .customLong("min-size"), help: "Smallest block in bytes.") var minSize = 1
+    @Option(name: .customLong("max-size"), help: "Largest block in bytes.") var maxSize = 64 << 10
+    @Option(help: "Writes in flight at once.") var concurrency = 16
+    @Option(help: "Write the keys written, one per line, to this file.") var keys: String?
+
+    func validate() throws {
+        guard blocks > 0, minSize > 0, maxSize >= minSize, maxSize <= 4 << 20, concurrency > 0 else {
+            throw ValidationError("need --blocks > 0, 0 < --min-size <= --max-size <= 4 MiB, --concurrency > 0")
+        }
+    }
+
+    func run() async throws {
+        let client = try cluster.frontend()
+        let progress = Progress(total: blocks, label: "blocks")
+        let written = try await LoadRunner.write(
+            blocks: blocks, sizes: minSize...maxSize, concurrency: concurrency, client: client) { progress.advance(bytes: $0) }
+        progress.finish()
+        if let keys { try written.map(\.hex).joined(separator: "\n").appending("\n").write(toFile: keys, atomically: true, encoding: .utf8) }
+    }
+}
+
+/// Writes random blocks with bounded concurrency; returns their keys.
+enum LoadRunner {
+    static func write(
+        blocks: Int, sizes: ClosedRange<Int>, concurrency: Int, client: FrontendClient, onWritten: @escaping @Sendable (Int) -> Void
+    ) async throws -> [BlockKey] {
+        try await withThrowingTaskGroup(of: BlockKey.self) { group in
+            var keys: [BlockKey] = []
+            keys.reserveCapacity(blocks)
+            var next = 0
+            func add() {
+                group.addTask {
+                    var data = [UInt8](repeating: 0, count: Int.random(in: sizes))
+                    for i in stride(from: 0, to: data.count, by: 8) {
+                        withUnsafeBytes(of: UInt64.random(in: 0...UInt64.max)) { r in
+                            for j in 0..<min(8, data.count - i) { data[i + j] = r[j] }
+                        }
+                    }
+                    let result = try await client.put(data)
+                    onWritten(data.count)
+                    return BlockKey(hex: result.key)!
+                }
+            }
+            while next < min(concurrency, blocks) { add(); next += 1 }
+            while let key = try await group.next() {
+                keys.append(key)
+                if next < blocks { add(); next += 1 }
+            }
+            return keys
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// The shape of a local cluster: `vigil dev up` and the end-to-end tests.
+public struct DevClusterOptions: Sendable {
+    public var directory: String
+    public var zones = ["zone-a", "zone-b"]
+    public var nodesPerZone = 4
+    public var replication = 3
+    /// Volumes are tiny in development so that sealing, repair and GC happen often.
+    public var volumeTargetBytes = 4 << 20
+    public var sampleRate = 0.01
+    /// fdatasync every block write (the production policy); off only for throwaway tests.
+    public var fsync = true
+    /// Milliseconds between master rounds (dev profile).
+    public var masterIntervalMs = 500
+
+    public init(directory: String) { self.directory = directory }
+}

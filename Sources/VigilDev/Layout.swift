@@ -1,0 +1,83 @@
+import Foundation
+import VigilCore
+import VigilPostgres
+
+/// Where everything of a new local cluster goes: directories, ports, tokens,
+/// and the command lines of its daemons.
+struct Layout {
+    let options: DevClusterOptions
+    let directory: String
+    let bin = Processes.executableDirectory
+    let postgresPort: Int
+    let tokens: ClusterFile.Tokens
+    var bootstrapFile: String { directory + "/kafka.bootstrap" }
+
+    static func databaseName(_ zone: String) -> String { zone.replacingOccurrences(of: "-", with: "_") }
+
+    init(options: DevClusterOptions, directory: String) throws {
+        self.options = options
+        self.directory = directory
+        postgresPort = try freeLoopbackPort()
+        let reader = Self.randomToken(), admin = Self.randomToken()
+        tokens = ClusterFile.Tokens(
+            reader: reader, admin: admin, readerFile: directory + "/reader.token", adminFile: directory + "/admin.token",
+            tokensFile: directory + "/node-tokens")
+        try Self.writeSecret(reader, to: tokens.readerFile)
+        try Self.writeSecret(admin, to: tokens.adminFile)
+        try Self.writeSecret("reader:\(reader)\nadmin:\(admin)\n", to: tokens.tokensFile)
+    }
+
+    static func randomToken() -> String {
+        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    static func writeSecret(_ text: String, to path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+    }
+
+    func process(_ name: String, _ executable: String, _ arguments: [String], health: String?) throws -> ClusterFile.Process {
+        let log = "\(directory)/logs/\(name.replacingOccurrences(of: "/", with: "-")).log"
+        let full = ["\(bin)/\(executable)"] + arguments
+        guard FileManager.default.isExecutableFile(atPath: full[0]) else {
+            throw DevClusterError("\(full[0]) is missing: build all products first (swift build)")
+        }
+        let pid = try Processes.spawn(full, log: log)
+        return ClusterFile.Process(name: name, pid: pid, arguments: full, log: log, health: health)
+    }
+
+    func startBroker() throws -> ClusterFile.Process {
+        let topics = options.zones.flatMap { ["--topic", "vigil.samples.\($0):16"] }
+        return try process("kafka-broker", "vigil-dev-broker", topics + ["--bootstrap-file", bootstrapFile], health: nil)
+    }
+
+    /// Starts a zone's nodes, registers them in its index, then its frontend and master.
+    mutating func startZone(_ zone: String, database: String, kafka: String) async throws -> (ClusterFile.Zone, [ClusterFile.Process]) {
+        var processes: [ClusterFile.Process] = []
+        var nodes: [ClusterFile.Node] = []
+        let index = BlockIndex(pool: PostgresPool(url: database, size: 1))
+        for n in 1...options.nodesPerZone {
+            let port = try freeLoopbackPort()
+            let data = "\(directory)/\(zone)/node-\(n)"
+            let address = "http://127.0.0.1:\(port)"
+            let name = "\(zone)/node-\(n)"
+            processes.append(try process(name, "vigil-node", [
+                "--data-dir", data, "--port", "\(port)", "--tokens-file", tokens.tokensFile, "--fsync", "\(options.fsync)",
+            ], health: address + "/healthz"))
+            nodes.append(ClusterFile.Node(id: n, name: "node-\(n)", address: address, dataDirectory: data, process: name))
+            try await index.register(NodeRecord(id: n, name: "node-\(n)", address: address, state: "up"))
+        }
+        let frontendPort = try freeLoopbackPort(), masterPort = try freeLoopbackPort()
+        let frontend = "http://127.0.0.1:\(frontendPort)", master = "http://127.0.0.1:\(masterPort)"
+        processes.append(try process("\(zone)/frontend", "vigil-frontend", [
+            "--zone", zone, "--database", database, "--node-token-file", tokens.adminFile, "--port", "\(frontendPort)",
+            "--replication", "\(options.replication)", "--volume-target-bytes", "\(options.volumeTargetBytes)",
+            "--kafka", kafka, "--sample-rate", "\(options.sampleRate)",
+        ], health: frontend + "/healthz"))
+        processes.append(try process("\(zone)/master", "vigil-master", [
+            "--zone", zone, "--database", database, "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
+            "--work-dir", "\(directory)/\(zone)/master", "--interval-ms", "\(options.masterIntervalMs)",
+        ], health: master + "/healthz"))
+        let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)
+        return (z, processes)
+    }
+}

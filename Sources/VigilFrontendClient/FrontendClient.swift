@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import VigilCore
+
+/// The public client of a zone's frontend: what users, `vigil put/get/load`
+/// and the storage watcher (a black box) use. Knows nothing of the store's internals.
+public struct FrontendClient: Sendable {
+    public let address: String
+    private let token: String?
+    private let http: HTTPClient
+    public var timeout: TimeAmount = .seconds(30)
+
+    public init(address: String, token: String? = nil, http: HTTPClient = .shared) {
+        self.address = address.hasSuffix("/") ? String(address.dropLast()) : address
+        self.token = token
+        self.http = http
+    }
+
+    public struct PutResult: Codable, Sendable {
+        public var key: String
+        public var volume: Int64
+        public var deduplicated: Bool
+    }
+
+    /// What a read found.
+    public enum ReadResult: Sendable {
+        case found([UInt8])
+        /// No live block with this key (never written, or deleted).
+        case notFound
+    }
+
+    public func put(_ data: [UInt8]) async throws -> PutResult {
+        let (status, body) = try await send(.PUT, "/v1/blocks", body: data, limit: 64 << 10)
+        guard status == 200 || status == 201 else { throw FrontendClientError(status: status, body: body) }
+        return try JSONDecoder().decode(PutResult.self, from: Data(body))
+    }
+
+    public func get(_ key: BlockKey) async throws -> ReadResult {
+        let (status, body) = try await send(.GET, "/v1/blocks/\(key.hex)", body: nil, limit: ExtentFormat.hardMaxBlockSize)
+        switch status {
+        case 200: return .found(body)
+        case 404: return .notFound
+        default: throw FrontendClientError(status: status, body: body)
+        }
+    }
+
+    public func delete(_ key: BlockKey) async throws {
+        let (status, body) = try await send(.DELETE, "/v1/blocks/\(key.hex)", body: nil, limit: 64 << 10)
+        guard status == 204 || status == 404 else { throw FrontendClientError(status: status, body: body) }
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, limit: Int) async throws -> (Int, [UInt8]) {
+        var request = HTTPClientRequest(url: address + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body { request.body = .bytes(body) }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw FrontendClientError(status: 0, body: Array("frontend \(address) unreachable: \(error)".utf8))
+        }
+        let bytes = Array(buffer: try await response.body.collect(upTo: limit))
+        return (Int(response.status.code), bytes)
+    }
+}
+
+/// A request the frontend refused or could not serve (status 0: unreachable).
+public struct FrontendClientError: Error, Sendable, CustomStringConvertible {
+    public var status: Int
+    public var body: [UInt8]
+    public var isUnreachable: Bool { status == 0 }
+    public var isRetriable: Bool { status == 0 || status == 503 }
+    public var description: String {
+        let text = String(decoding: body.prefix(500), as: UTF8.self)
+        return status == 0 ? text : "frontend answered \(status): \(text)"
+    }
+}
