@@ -167,6 +167,12 @@ let package = Package(
             name: "VigilPostgresTests",
             dependencies: ["VigilCore", "VigilPostgres", "VigilTestSupport"]),
         .testTarget(
+            name: "VigilStoreTests",
+            dependencies: [
+                "VigilCore", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilPostgres", "VigilTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+        .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),
     ]
