@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "vigil-node", targets: ["NodeDaemon"]),
         .executable(name: "vigil-frontend", targets: ["FrontendDaemon"]),
         .executable(name: "vigil-master", targets: ["MasterDaemon"]),
+        .executable(name: "vigil-disk-scrubber", targets: ["DiskScrubberMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -117,6 +118,34 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The verifier runtime every verifier shares.
+        .target(
+            name: "VigilVerifier",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilTelemetry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // The verifiers: what each checks, as a library, and a thin executable.
+        .target(
+            name: "VigilDiskScrubber",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilVerifier", "VigilTelemetry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Verifiers/DiskScrubber/Library"),
+        .executableTarget(
+            name: "DiskScrubberMain",
+            dependencies: [
+                "VigilDiskScrubber", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Verifiers/DiskScrubber/Main"),
+
         // Executables: parse options, call one builder from a library.
         .executableTarget(
             name: "VigilCLI",
@@ -154,7 +183,7 @@ let package = Package(
         // Tests.
         .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilCore", "VigilPostgres", "VigilKafka"],
+            dependencies: ["VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilNodeClient"],
             path: "Tests/VigilTestSupport"),
         .testTarget(
             name: "VigilCoreTests",
@@ -172,6 +201,15 @@ let package = Package(
                 "VigilCore", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilPostgres", "VigilTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
+        .testTarget(
+            name: "VigilVerifierTests",
+            dependencies: ["VigilVerifier"]),
+        .testTarget(
+            name: "DiskScrubberTests",
+            dependencies: [
+                "VigilCore", "VigilDev", "VigilNodeClient", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient",
+            ],
+            path: "Tests/DiskScrubberTests"),
         .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),

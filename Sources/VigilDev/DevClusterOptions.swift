@@ -11,6 +11,8 @@ public struct DevClusterOptions: Sendable {
     public var fsync = true
     /// Milliseconds between master rounds (dev profile).
     public var masterIntervalMs = 500
+    /// Start the verifiers (dev profile) beside the store.
+    public var verifiers = true
 
     public init(directory: String) { self.directory = directory }
 }

@@ -65,6 +65,9 @@ struct Layout {
             ], health: address + "/healthz"))
             nodes.append(ClusterFile.Node(id: n, name: "node-\(n)", address: address, dataDirectory: data, process: name))
             try await index.register(NodeRecord(id: n, name: "node-\(n)", address: address, state: "up"))
+            if options.verifiers {
+                processes.append(try diskScrubber(zone: zone, node: n, dataDirectory: data, database: database))
+            }
         }
         let frontendPort = try freeLoopbackPort(), masterPort = try freeLoopbackPort()
         let frontend = "http://127.0.0.1:\(frontendPort)", master = "http://127.0.0.1:\(masterPort)"
@@ -79,5 +82,14 @@ struct Layout {
         ], health: master + "/healthz"))
         let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)
         return (z, processes)
+    }
+
+    /// A disk scrubber for one node, dev profile.
+    func diskScrubber(zone: String, node: Int, dataDirectory: String, database: String) throws -> ClusterFile.Process {
+        let port = try freeLoopbackPort()
+        return try process("\(zone)/node-\(node)/disk-scrubber", "vigil-disk-scrubber", [
+            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", database,
+            "--profile", "dev", "--port", "\(port)",
+        ], health: "http://127.0.0.1:\(port)/healthz")
     }
 }

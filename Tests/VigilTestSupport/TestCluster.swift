@@ -3,11 +3,11 @@ import VigilCore
 import VigilDev
 import VigilNodeClient
 import VigilPostgres
-import VigilTestSupport
 
 /// A one-zone local cluster for a test, stopped and deleted afterwards.
-func withTestCluster<T: Sendable>(
-    nodes: Int = 4, volumeTargetBytes: Int = 256 << 10, _ body: @Sendable (ClusterFile) async throws -> T
+public func withTestCluster<T: Sendable>(
+    nodes: Int = 4, volumeTargetBytes: Int = 256 << 10, verifiers: Bool = false,
+    _ body: @Sendable (ClusterFile) async throws -> T
 ) async throws -> T {
     let directory = try makeTemporaryDirectory("vigil-cluster")
     var options = DevClusterOptions(directory: directory.path)
@@ -16,10 +16,12 @@ func withTestCluster<T: Sendable>(
     options.volumeTargetBytes = volumeTargetBytes
     options.fsync = false  // kill -9 keeps the page cache; only power loss needs fsync
     options.masterIntervalMs = 200
+    options.verifiers = verifiers
     let cluster = try await DevCluster.up(options, log: { _ in })
     do {
         let result = try await body(cluster)
-        try await DevCluster.down(cluster, purge: true)
+        // VIGIL_KEEP_CLUSTERS=1 keeps the data and logs for a look afterwards.
+        try await DevCluster.down(cluster, purge: ProcessInfo.processInfo.environment["VIGIL_KEEP_CLUSTERS"] != "1")
         return result
     } catch {
         // Keep the logs of a failed run.
@@ -29,18 +31,18 @@ func withTestCluster<T: Sendable>(
 }
 
 extension ClusterFile {
-    var index: BlockIndex { BlockIndex(pool: PostgresPool(url: zones[0].database, size: 2)) }
+    public var index: BlockIndex { BlockIndex(pool: PostgresPool(url: zones[0].database, size: 2)) }
 
-    func nodeClient(_ node: ClusterFile.Node, admin: Bool = false) -> NodeClient {
+    public func nodeClient(_ node: ClusterFile.Node, admin: Bool = false) -> NodeClient {
         NodeClient(address: node.address, token: admin ? tokens.admin : tokens.reader)
     }
 
-    func process(named name: String) -> ClusterFile.Process {
+    public func process(named name: String) -> ClusterFile.Process {
         processes.first { $0.name == name }!
     }
 }
 
 /// Random bytes of a random size.
-func randomBlock(_ sizes: ClosedRange<Int> = 1...4096) -> [UInt8] {
+public func randomBlock(_ sizes: ClosedRange<Int> = 1...4096) -> [UInt8] {
     (0..<Int.random(in: sizes)).map { _ in UInt8.random(in: 0...255) }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import VigilPostgres
+
+/// A pass being worked on: where it is, what it has done.
+public struct PassState: Sendable, Equatable {
+    public var id: Int64
+    public var cursor: [UInt8]?
+    public var itemsChecked: Int64
+    public var bytesChecked: Int64
+    public var resumed: Bool
+}
+
+/// The verifier runtime's records in the block index: the pass ledger, cursors,
+/// findings and repair requests. Verifiers write nothing else.
+public struct VerifierLedger: Sendable {
+    public let pool: PostgresPool
+    public let verifier: String
+    public let scope: String
+
+    public init(pool: PostgresPool, verifier: String, scope: String) {
+        self.pool = pool
+        self.verifier = verifier
+        self.scope = scope
+    }
+
+    /// The running pass of this verifier and scope, from its cursor; or a new one.
+    public func startOrResumePass() async throws -> PassState {
+        try await pool.withConnection { [verifier, scope] c in
+            try await c.transaction { tx in
+                let rows = try await tx.query("""
+                    SELECT p.id, c.position, p.items_checked, p.bytes_checked FROM cursors c JOIN passes p ON p.id = c.pass_id
+                    WHERE c.verifier = $1 AND c.scope = $2 AND p.state = 'running'
+                    """, [.text(verifier), .text(scope)])
+                if rows.count == 1 {
+                    let position = rows.bytes(0, 1)
+                    return PassState(
+                        id: try rows.int64(0, 0), cursor: position.isEmpty ? nil : position,
+                        itemsChecked: try rows.int64(0, 2), bytesChecked: try rows.int64(0, 3), resumed: true)
+                }
+                try await tx.query(
+                    "UPDATE passes SET state = 'abandoned' WHERE verifier = $1 AND scope = $2 AND state = 'running'",
+                    [.text(verifier), .text(scope)])
+                let id = try await tx.query(
+                    "INSERT INTO passes (verifier, scope) VALUES ($1, $2) RETURNING id", [.text(verifier), .text(scope)]).int64(0, 0)
+                try await tx.query("""
+                    INSERT INTO cursors (verifier, scope, pass_id, position) VALUES ($1, $2, $3, '\\x'::bytea)
+                    ON CONFLICT (verifier, scope) DO UPDATE SET pass_id = EXCLUDED.pass_id, position = EXCLUDED.position, updated_at = now()
+                    """, [.text(verifier), .text(scope), .int64(id)])
+                return PassState(id: id, cursor: nil, itemsChecked: 0, bytesChecked: 0, resumed: false)
+            }
+        }
+    }
+
+    /// Persists the cursor and the pass's counts together.
+    public func save(_ pass: PassState) async throws {
+        try await pool.withConnection { [verifier, scope] c in
+            try await c.transaction { tx in
+                try await tx.query(
+                    "UPDATE cursors SET position = $3, updated_at = now() WHERE verifier = $1 AND scope = $2",
+                    [.text(verifier), .text(scope), .bytea(pass.cursor ?? [])])
+                try await tx.query(
+                    "UPDATE passes SET items_checked = $2, bytes_checked = $3 WHERE id = $1",
+                    [.int64(pass.id), .int64(pass.itemsChecked), .int64(pass.bytesChecked)])
+            }
+        }
+    }
+
+    /// Marks the pass complete with its counts and the findings it saw.
+    public func complete(_ pass: PassState) async throws {
+        try await pool.withConnection { [verifier, scope] c in
+            try await c.transaction { tx in
+                try await tx.query("""
+                    UPDATE passes SET state = 'complete', finished_at = now(), items_checked = $2, bytes_checked = $3,
+                        findings = (SELECT count(*) FROM findings WHERE verifier = $4 AND scope = $5
+                                    AND last_seen >= (SELECT started_at FROM passes WHERE id = $1))
+                    WHERE id = $1
+                    """, [.int64(pass.id), .int64(pass.itemsChecked), .int64(pass.bytesChecked), .text(verifier), .text(scope)])
+                try await tx.query("DELETE FROM cursors WHERE verifier = $1 AND scope = $2", [.text(verifier), .text(scope)])
+            }
+        }
+    }
+
+    /// Records findings; returns how many were new (not already open).
+    @discardableResult
+    public func report(_ findings: [Finding]) async throws -> Int {
+        guard !findings.isEmpty else { return 0 }
+        return try await pool.withConnection { [verifier, scope] c in
+            var new = 0
+            for finding in findings {
+                let details = String(decoding: try JSONSerialization.data(withJSONObject: finding.details, options: [.sortedKeys]), as: UTF8.self)
+                let rows = try await c.query("""
+                    INSERT INTO findings (verifier, kind, subject, severity, scope, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+                    ON CONFLICT (verifier, kind, subject) WHERE resolved_at IS NULL
+                    DO UPDATE SET last_seen = now(), details = EXCLUDED.details
+                    RETURNING (xmax = 0)
+                    """, [.text(verifier), .text(finding.kind), .text(finding.subject), .text(finding.severity.rawValue), .text(scope), .text(details)])
+                if try rows.bool(0, 0) { new += 1 }
+            }
+            return new
+        }
+    }
+
+    /// Resolves this verifier's open findings under `subjectPrefix`; returns how many.
+    @discardableResult
+    public func resolve(subjectPrefix: String, resolution: String) async throws -> Int {
+        try await pool.withConnection { [verifier] c in
+            try await c.query("""
+                UPDATE findings SET resolved_at = now(), resolution = $3
+                WHERE verifier = $1 AND resolved_at IS NULL AND starts_with(subject, $2)
+                """, [.text(verifier), .text(subjectPrefix), .text(resolution)]).affectedRows
+        }
+    }
+
+    public func requestRepairs(_ needs: Set<RepairNeed>) async throws {
+        let index = BlockIndex(pool: pool)
+        for need in needs {
+            try await index.requestRepair(volume: need.volume, node: need.node, reason: need.reason, requestedBy: verifier)
+        }
+    }
+}
+
+extension VerifierLedger {
+    /// Records what a step found: new findings, resolutions, repair requests.
+    /// Returns (new findings, findings resolved).
+    @discardableResult
+    public func apply(_ outcome: StepOutcome) async throws -> (new: Int, resolved: Int) {
+        let new = try await report(outcome.findings)
+        var resolved = 0
+        for prefix in outcome.cleanPrefixes {
+            resolved += try await resolve(subjectPrefix: prefix, resolution: "observed clean")
+        }
+        try await requestRepairs(outcome.repairs)
+        return (new, resolved)
+    }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import VigilPostgres
+import VigilTelemetry
+import VigilVerifier
+
+/// Assembles the disk scrubber daemon's services: the sweep, the recent lane,
+/// and the `/metrics` and `/healthz` listener.
+public func buildDiskScrubber(config: DiskScrubberConfig, registry: PrometheusCollectorRegistry?, logger: Logger) async throws -> [any Service] {
+    let pool = PostgresPool(url: config.databaseURL, size: 3)
+    let scrubber = DiskScrubber(config: config, pool: pool)
+    let ledger = VerifierLedger(pool: pool, verifier: "disk-scrubber", scope: config.scope)
+    let sweepSeconds = Double(config.sweepPeriod.components.seconds) + Double(config.sweepPeriod.components.attoseconds) / 1e18
+    let estimate = try await scrubber.estimatePass().units
+    let rate = config.rateBytesPerSecond ?? max(Double(1 << 20), estimate / sweepSeconds)
+    let limiter = SharedRateLimiter(rate: rate)
+    let runner = VerifierRunner(
+        check: scrubber, ledger: ledger, limiter: limiter,
+        settings: .init(passInterval: config.passInterval), logger: logger)
+    let lane = RecentExtentLane(scrubber: scrubber, ledger: ledger, limiter: limiter, logger: logger)
+    let router = Router()
+    router.addTelemetryRoutes(registry: registry) { runner.health() }
+    let app = Application(router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-disk-scrubber"), logger: logger)
+    logger.info("disk scrubber configured", metadata: [
+        "vigil.profile": "\(config.profile.rawValue)", "vigil.rate_bytes_per_second": "\(Int(rate))", "vigil.data_dir": "\(config.dataDirectory)",
+    ])
+    return [runner, lane, app]
+}
