@@ -108,7 +108,7 @@ public final class Frontend: Sendable {
                 problems.append("\(replica.node.name): SHA-256 mismatch")
                 await queueRepair(row.volume, replica.node, reason: "read: SHA-256 of the returned data is not the key")
             } catch let error as NodeClientError where !error.isUnreachable {
-                problems.append("\(replica.node.name): \(error.code ?? "error")")
+                problems.append("\(replica.node.name): \(error)")
                 await queueRepair(row.volume, replica.node, reason: "read: \(error.code ?? "error") for \(key.hex)")
             } catch {
                 problems.append("\(replica.node.name): unreachable")

@@ -109,6 +109,12 @@ struct NodeRoutes: Sendable {
                 logger.error("corrupt record on read", metadata: [LogKey.error: "\(error)"])
             }
             throw APIError(.init(code: error.status), error.code, error.description)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // I/O errors and the like: say what happened, log it, never a bare 500.
+            logger.error("request failed", metadata: [LogKey.error: "\(error)"])
+            throw APIError(.internalServerError, "internal", "\(error)")
         }
     }
 }
