@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "vigil-frontend", targets: ["FrontendDaemon"]),
         .executable(name: "vigil-master", targets: ["MasterDaemon"]),
         .executable(name: "vigil-disk-scrubber", targets: ["DiskScrubberMain"]),
+        .executable(name: "vigil-metadata-scanner", targets: ["MetadataScannerMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -73,6 +74,7 @@ let package = Package(
             name: "VigilNode",
             dependencies: [
                 "VigilCore", "VigilTelemetry",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -146,6 +148,23 @@ let package = Package(
             ],
             path: "Verifiers/DiskScrubber/Main"),
 
+        .target(
+            name: "VigilMetadataScanner",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilVerifier", "VigilTelemetry", "VigilNodeClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Verifiers/MetadataScanner/Library"),
+        .executableTarget(
+            name: "MetadataScannerMain",
+            dependencies: [
+                "VigilMetadataScanner", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Verifiers/MetadataScanner/Main"),
+
         // Executables: parse options, call one builder from a library.
         .executableTarget(
             name: "VigilCLI",
@@ -210,6 +229,10 @@ let package = Package(
                 "VigilCore", "VigilDev", "VigilNodeClient", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient",
             ],
             path: "Tests/DiskScrubberTests"),
+        .testTarget(
+            name: "MetadataScannerTests",
+            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient"],
+            path: "Tests/MetadataScannerTests"),
         .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),

@@ -25,6 +25,7 @@ struct NodeDaemon: AsyncParsableCommand {
     @Option(name: .customLong("tokens-file"), help: "File of reader:<token> / admin:<token> lines.") var tokensFile: String?
     @Option(help: "fdatasync each write before acknowledging it: true (default) or false (throwaway data only).") var fsync: Bool?
     @Option(name: .customLong("max-block-size"), help: "Largest block accepted, in bytes (default 4 MiB).") var maxBlockSize: Int?
+    @Option(name: .customLong("disk-check-ms"), help: "How often to check that every indexed extent is still on disk (default 5000).") var diskCheckMs: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
 
     func run() async throws {
@@ -48,6 +49,7 @@ struct NodeDaemon: AsyncParsableCommand {
 
         let store = try NodeStore(config: nodeConfig, logger: logger)
         let app = buildNodeApplication(store: store, registry: registry, logger: logger)
-        try await runDaemon([app], logger: logger)
+        let watch = DiskWatch(store: store, interval: .milliseconds(try settings.int("disk-check-ms", option: diskCheckMs, default: 5000)), logger: logger)
+        try await runDaemon([app, watch], logger: logger)
     }
 }

@@ -62,6 +62,7 @@ struct Layout {
             let name = "\(zone)/node-\(n)"
             processes.append(try process(name, "vigil-node", [
                 "--data-dir", data, "--port", "\(port)", "--tokens-file", tokens.tokensFile, "--fsync", "\(options.fsync)",
+                "--disk-check-ms", "1000",
             ], health: address + "/healthz"))
             nodes.append(ClusterFile.Node(id: n, name: "node-\(n)", address: address, dataDirectory: data, process: name))
             try await index.register(NodeRecord(id: n, name: "node-\(n)", address: address, state: "up"))
@@ -80,6 +81,12 @@ struct Layout {
             "--zone", zone, "--database", database, "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
             "--work-dir", "\(directory)/\(zone)/master", "--interval-ms", "\(options.masterIntervalMs)",
         ], health: master + "/healthz"))
+        if options.verifiers {
+            let port = try freeLoopbackPort()
+            processes.append(try process("\(zone)/metadata-scanner", "vigil-metadata-scanner", [
+                "--zone", zone, "--database", database, "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
+            ], health: "http://127.0.0.1:\(port)/healthz"))
+        }
         let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)
         return (z, processes)
     }

@@ -110,3 +110,28 @@ extension NodeStore {
         }
     }
 }
+
+extension NodeStore {
+    /// Drops from the index any extent whose file has gone (deleted by hand, a
+    /// lost disk): the node must never answer "present" for data it no longer has.
+    /// Returns the names dropped.
+    @discardableResult
+    public func forgetVanishedExtents() -> [ExtentName] {
+        let (volumes, trash) = state.withLock { s in (Array(s.volumes.values), Array(s.trash)) }
+        var gone: [ExtentName] = []
+        for extent in volumes where !FileManager.default.fileExists(atPath: extent.path) {
+            let dropped = state.withLock { s -> Bool in
+                guard s.volumes[extent.name.volume] === extent else { return false }
+                s.volumes.removeValue(forKey: extent.name.volume)
+                _ = s.index.removeLive(volume: extent.name.volume)
+                return true
+            }
+            if dropped { gone.append(extent.name) }
+        }
+        for name in trash where !FileManager.default.fileExists(atPath: path(of: name, in: .trash)) {
+            forgetTrash(name)
+            gone.append(name)
+        }
+        return gone
+    }
+}

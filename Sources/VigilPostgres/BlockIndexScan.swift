@@ -54,6 +54,11 @@ public struct BlockIndexScan: AsyncSequence, Sendable {
         }
     }
 
+    /// One page of rows in `range` after `after` (from the range start when nil).
+    public static func page(connection: PostgresConnection, range: KeyRange, after: BlockKey?, limit: Int) async throws -> [BlockRow] {
+        try await BlockIndexScan(connection: connection, range: range, pageSize: limit).page(after: after)
+    }
+
     func page(after: BlockKey?) async throws -> [BlockRow] {
         let lower = after.map { PostgresValue.bytea($0.bytes) } ?? .bytea(range.start.bytes)
         let upper: PostgresValue = range.end.map { .bytea($0.bytes) } ?? .null

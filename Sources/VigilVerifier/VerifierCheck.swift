@@ -9,6 +9,9 @@ public struct StepOutcome: Sendable {
     public var findings: [Finding] = []
     /// Subject prefixes observed clean in this step: open findings under them are resolved.
     public var cleanPrefixes: [String] = []
+    /// Key ranges checked in this step: open findings whose `key` detail lies in a
+    /// range, of the given kinds and not reported again in this step, are resolved.
+    public var cleanKeyRanges: [CleanKeyRange] = []
     public var repairs: Set<RepairNeed> = []
     /// Peers that did not answer: their own condition, never a data finding.
     public var unreachable: [String] = []
@@ -16,6 +19,22 @@ public struct StepOutcome: Sendable {
     public init(cursor: [UInt8], passComplete: Bool) {
         self.cursor = cursor
         self.passComplete = passComplete
+    }
+}
+
+/// Block keys (hex, inclusive) that a step checked, for resolving findings no longer observed.
+public struct CleanKeyRange: Sendable {
+    public var from: String
+    public var to: String
+    public var kinds: [String]
+    /// Only findings whose `node` detail is this (nil: any).
+    public var node: String?
+
+    public init(from: String, to: String, kinds: [String], node: String? = nil) {
+        self.from = from
+        self.to = to
+        self.kinds = kinds
+        self.node = node
     }
 }
 

@@ -129,6 +129,19 @@ extension VerifierLedger {
         for prefix in outcome.cleanPrefixes {
             resolved += try await resolve(subjectPrefix: prefix, resolution: "observed clean")
         }
+        let reported = outcome.findings.map(\.subject).joined(separator: "\n")
+        for range in outcome.cleanKeyRanges {
+            resolved += try await pool.withConnection { [verifier, scope] c in
+                try await c.query("""
+                    UPDATE findings SET resolved_at = now(), resolution = 'observed clean'
+                    WHERE verifier = $1 AND scope = $2 AND resolved_at IS NULL
+                      AND kind = ANY(string_to_array($3, ',')) AND details->>'key' BETWEEN $4 AND $5
+                      AND NOT (subject = ANY(string_to_array($6, E'\\n')))
+                      AND ($7::text IS NULL OR details->>'node' = $7)
+                    """, [.text(verifier), .text(scope), .text(range.kinds.joined(separator: ",")), .text(range.from), .text(range.to),
+                          .text(reported), range.node.map { .text($0) } ?? .null]).affectedRows
+            }
+        }
         try await requestRepairs(outcome.repairs)
         return (new, resolved)
     }

@@ -46,3 +46,32 @@ extension ClusterFile {
 public func randomBlock(_ sizes: ClosedRange<Int> = 1...4096) -> [UInt8] {
     (0..<Int.random(in: sizes)).map { _ in UInt8.random(in: 0...255) }
 }
+
+/// Starts a verifier executable against the cluster's first zone (dev profile);
+/// the caller kills it. Its log goes to the cluster's logs directory.
+public func spawnVerifier(_ cluster: ClusterFile, _ executable: String, _ arguments: [String], log: String) throws -> Int32 {
+    let port = try freeLoopbackPort()
+    return try Processes.spawn(
+        ["\(Processes.executableDirectory)/\(executable)"] + arguments + ["--profile", "dev", "--port", "\(port)"],
+        log: "\(cluster.directory)/logs/\(log).log")
+}
+
+/// Kills a process started by a test and collects it.
+public func killProcess(_ pid: Int32) {
+    kill(pid, SIGKILL)
+    Processes.reap(pid)
+}
+
+/// Rewrites a sealed extent without one block, as a node losing a record would.
+public func rewriteExtent(at path: String, dropping key: BlockKey) throws {
+    let reader = try ExtentReader(path: path)
+    let entries = try reader.footer() ?? []
+    let header = try ExtentReader(path: path).scan().header!
+    let staged = path + ".rewrite"
+    let writer = try ExtentWriter.create(path: staged, header: header)
+    for entry in entries where entry.key != key {
+        try writer.append(key: entry.key, data: try reader.readBlock(key: entry.key, at: entry.offset), writtenAtMicros: 1)
+    }
+    try writer.seal()
+    guard rename(staged, path) == 0 else { throw FileIOError(path: path, operation: "rename", errno: errno) }
+}

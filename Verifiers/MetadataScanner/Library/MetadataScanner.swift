@@ -1,0 +1,106 @@
+import Foundation
+import Synchronization
+import VigilCore
+import VigilNodeClient
+import VigilPostgres
+import VigilVerifier
+
+/// Streams the block index in key order and asks every node that should hold
+/// each block, in large batches, whether it does. One index page per step.
+public final class MetadataScanner: VerifierCheck {
+    public let config: MetadataScannerConfig
+    let pool: PostgresPool
+    let replicas: ReplicaMap
+    /// The scan's own connection (a keyset page at a time).
+    private let connection = Mutex<PostgresConnection?>(nil)
+
+    static let blockKinds = ["missing", "only_in_trash"]
+
+    public init(config: MetadataScannerConfig, pool: PostgresPool) {
+        self.config = config
+        self.pool = pool
+        replicas = ReplicaMap(pool: pool, maxAge: config.replicaCacheAge)
+    }
+
+    public func estimatePass() async throws -> PassEstimate {
+        // The planner's row estimate: cheap, and close enough for progress.
+        let rows = try await pool.withConnection { c in
+            try await c.query("SELECT greatest(reltuples, 0)::int8 FROM pg_class WHERE relname = 'blocks'").int64(0, 0)
+        }
+        return PassEstimate(units: Double(rows) / Double(config.shardCount), unit: .items)
+    }
+
+    public func step(from cursorBytes: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
+        var cursor = ScannerCursor(cursorBytes)
+        var outcome = StepOutcome(cursor: [], passComplete: false)
+        if !cursor.exhausted {
+            let page = try await BlockIndexScan.page(
+                connection: try await scanConnection(), range: config.range, after: cursor.lastKey, limit: config.pageSize)
+            if let last = page.last {
+                let checked = try await check(page, onlyNode: nil)
+                outcome.merge(checked.outcome)
+                for node in checked.unanswered { cursor.addDeferred(node: node, from: page[0].key, to: last.key) }
+                cursor.lastKey = last.key
+                await limiter.wait(page.count)
+            }
+            if page.count < config.pageSize { cursor.exhausted = true }
+        } else if !cursor.deferred.isEmpty {
+            try await recheckDeferred(&cursor, &outcome)
+        }
+        outcome.passComplete = cursor.exhausted && cursor.deferred.isEmpty
+        outcome.cursor = cursor.encoded
+        return outcome
+    }
+
+    /// Rechecks, a page at a time, ranges on nodes that did not answer before —
+    /// once they answer again. While none does, waits a little.
+    private func recheckDeferred(_ cursor: inout ScannerCursor, _ outcome: inout StepOutcome) async throws {
+        for i in cursor.deferred.indices {
+            let pending = cursor.deferred[i]
+            guard let node = await replicas.node(pending.node),
+                  await NodeClient(address: node.address, token: config.nodeToken).isHealthy()
+            else { continue }
+            let range = KeyRange(start: pending.from, end: nil)
+            let page = try await BlockIndexScan.page(connection: try await scanConnection(), range: range, after: nil, limit: config.pageSize)
+                .filter { $0.key <= pending.to }
+            let checked = try await check(page, onlyNode: pending.node)
+            outcome.merge(checked.outcome)
+            guard checked.unanswered.isEmpty else { return }
+            if let last = page.last, last.key < pending.to, page.count == config.pageSize {
+                cursor.deferred[i].from = BlockKey.successor(of: last.key)
+            } else {
+                cursor.deferred.remove(at: i)
+            }
+            return
+        }
+        try await Task.sleep(for: .seconds(1))  // every node we wait for is still down
+    }
+
+    private func scanConnection() async throws -> PostgresConnection {
+        if let c = connection.withLock({ $0 }) { return c }
+        let c = try await PostgresConnection.connect(url: config.databaseURL, label: "scan")
+        connection.withLock { $0 = c }
+        return c
+    }
+}
+
+extension BlockKey {
+    /// The next key in byte order (the key itself when it is the last possible).
+    static func successor(of key: BlockKey) -> BlockKey {
+        var k = key
+        k.w3 &+= 1
+        if k.w3 == 0 { k.w2 &+= 1; if k.w2 == 0 { k.w1 &+= 1; if k.w1 == 0 { k.w0 &+= 1 } } }
+        return k == .zero ? key : k
+    }
+}
+
+extension StepOutcome {
+    mutating func merge(_ other: StepOutcome) {
+        items += other.items
+        findings += other.findings
+        cleanPrefixes += other.cleanPrefixes
+        cleanKeyRanges += other.cleanKeyRanges
+        repairs.formUnion(other.repairs)
+        unreachable += other.unreachable
+    }
+}

@@ -1,0 +1,47 @@
+import VigilCore
+import VigilVerifier
+
+/// Configuration of one metadata scanner (one shard of one zone).
+public struct MetadataScannerConfig: Sendable {
+    public var zone: String
+    public var databaseURL: String
+    /// Reader token for the zone's nodes.
+    public var nodeToken: String
+    /// This scanner's slice of the key space: shard `index` (0-based) of `count`.
+    public var shardIndex = 0
+    public var shardCount = 1
+    public var profile: CadenceProfile = .production
+    /// Rows per step (one index page, one presence batch per node).
+    public var pageSize = 20_000
+    /// Blocks per second; nil sizes the rate for a full sweep every `sweepPeriod`.
+    public var rateBlocksPerSecond: Double?
+    public var sweepPeriod: Duration = .seconds(7 * 86_400)
+    public var passInterval: Duration = .seconds(60)
+    /// How long a cached volume → replicas map is trusted.
+    public var replicaCacheAge: Duration = .seconds(30)
+    public var host = "127.0.0.1"
+    public var port = 7300
+
+    public init(zone: String, databaseURL: String, nodeToken: String) {
+        self.zone = zone
+        self.databaseURL = databaseURL
+        self.nodeToken = nodeToken
+    }
+
+    public mutating func applyDevProfile() {
+        profile = .dev
+        sweepPeriod = .seconds(2)
+        passInterval = .milliseconds(500)
+        replicaCacheAge = .seconds(1)
+    }
+
+    public var range: KeyRange { KeyRange.shard(shardIndex, of: shardCount) }
+    public var scope: String { shardCount == 1 ? zone : "\(zone)/shard-\(shardIndex + 1)-of-\(shardCount)" }
+
+    /// Parses `I/N` (I counted from 1).
+    public static func parseShard(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else { return nil }
+        return (i - 1, n)
+    }
+}

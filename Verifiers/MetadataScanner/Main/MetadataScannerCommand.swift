@@ -1,0 +1,65 @@
+import ArgumentParser
+import Logging
+import VigilDaemon
+import VigilMetadataScanner
+import VigilTelemetry
+
+@main
+struct MetadataScannerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil-metadata-scanner",
+        abstract: "Prove every block in a zone's index is on every node that should hold it.",
+        discussion: """
+            Streams the block index in key order (bounded memory), maps each block to its \
+            volume's live replicas, and asks each node in large batches through the \
+            presence API. Findings: missing, only_in_trash, under_replicated, no_replicas, \
+            unknown_volume; missing replicas get repair requests. A node that does not answer \
+            is node_unreachable — never missing — and its blocks are rechecked when it \
+            returns. --shard I/N (I from 1) splits the key space between N scanners, each with \
+            its own cursor and pass. Settings also come from VIGIL_METADATA_SCANNER_<SETTING> \
+            or a JSON --config file; the reader token from --node-token-file or \
+            VIGIL_METADATA_SCANNER_NODE_TOKEN.
+            """)
+
+    @Option(help: "JSON config file of settings.") var config: String?
+    @Option(help: "Zone name.") var zone: String?
+    @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
+    @Option(name: .customLong("node-token-file"), help: "File holding a reader token for the zone's nodes.") var nodeTokenFile: String?
+    @Option(help: "This scanner's shard, I/N with I counted from 1 (default 1/1).") var shard: String?
+    @Option(help: "production (default: a sweep a week) or dev (seconds).") var profile: String?
+    @Option(name: .customLong("rate"), help: "Blocks per second (default: sized for the profile's sweep).") var rate: Double?
+    @Option(name: .customLong("page-size"), help: "Rows per step (default 20000).") var pageSize: Int?
+    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
+    @Option(help: "Port for /metrics and /healthz (default 7300).") var port: Int?
+    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
+
+    func run() async throws {
+        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_METADATA_SCANNER_")
+        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        var scannerConfig = MetadataScannerConfig(
+            zone: try settings.require("zone", option: zone), databaseURL: try settings.require("database", option: database),
+            nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile))
+        if let text = settings.string("shard", option: shard) {
+            guard let (index, count) = MetadataScannerConfig.parseShard(text) else {
+                throw ValidationError("--shard takes I/N with 1 <= I <= N, e.g. 3/8")
+            }
+            (scannerConfig.shardIndex, scannerConfig.shardCount) = (index, count)
+        }
+        switch settings.string("profile", option: profile) ?? "production" {
+        case "dev": scannerConfig.applyDevProfile()
+        case "production": break
+        case let other: throw ValidationError("--profile is production or dev, not \(other)")
+        }
+        scannerConfig.rateBlocksPerSecond = try settings.string("rate", option: rate.map { "\($0)" }).map {
+            guard let v = Double($0), v > 0 else { throw ValidationError("--rate must be a positive number") }
+            return v
+        }
+        scannerConfig.pageSize = try settings.int("page-size", option: pageSize, default: scannerConfig.pageSize)
+        scannerConfig.host = settings.string("host", option: host) ?? scannerConfig.host
+        scannerConfig.port = try settings.int("port", option: port, default: scannerConfig.port)
+        var logger = Logger(label: "vigil-metadata-scanner")
+        logger[metadataKey: LogKey.zone] = "\(scannerConfig.zone)"
+        let services = try await buildMetadataScanner(config: scannerConfig, registry: registry, logger: logger)
+        try await runDaemon(services, logger: logger)
+    }
+}
