@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "vigil-master", targets: ["MasterDaemon"]),
         .executable(name: "vigil-disk-scrubber", targets: ["DiskScrubberMain"]),
         .executable(name: "vigil-metadata-scanner", targets: ["MetadataScannerMain"]),
+        .executable(name: "vigil-storage-watcher", targets: ["StorageWatcherMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -165,6 +166,26 @@ let package = Package(
             ],
             path: "Verifiers/MetadataScanner/Main"),
 
+        // The storage watcher is a black box: the public client, Kafka and the
+        // verifier runtime only (StorageWatcherTests checks this list).
+        .target(
+            name: "VigilStorageWatcher",
+            dependencies: [
+                "VigilCore", "VigilFrontendClient", "VigilKafka", "VigilVerifier", "VigilTelemetry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Verifiers/StorageWatcher/Library"),
+        .executableTarget(
+            name: "StorageWatcherMain",
+            dependencies: [
+                "VigilStorageWatcher", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Verifiers/StorageWatcher/Main"),
+
         // Executables: parse options, call one builder from a library.
         .executableTarget(
             name: "VigilCLI",
@@ -233,6 +254,12 @@ let package = Package(
             name: "MetadataScannerTests",
             dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient"],
             path: "Tests/MetadataScannerTests"),
+        .testTarget(
+            name: "StorageWatcherTests",
+            dependencies: [
+                "VigilCore", "VigilDev", "VigilKafka", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient", "VigilStorageWatcher",
+            ],
+            path: "Tests/StorageWatcherTests"),
         .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),

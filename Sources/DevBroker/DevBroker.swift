@@ -10,7 +10,7 @@ struct DevBroker: ParsableCommand {
         discussion: """
             Prints `bootstrap: HOST:PORT` on standard output once the brokers listen, \
             writes the same address to --bootstrap-file if given, and serves until \
-            SIGTERM or SIGINT. Messages live in memory only. Production uses a real Kafka.
+            SIGTERM or SIGINT. SIGUSR1 restarts the brokers (down for --restart-ms, then up) keeping their data. Messages live in memory only. Production uses a real Kafka.
             """)
 
     @Option(help: "Number of mock brokers.")
@@ -21,6 +21,9 @@ struct DevBroker: ParsableCommand {
 
     @Option(help: "Write the bootstrap address to this file.")
     var bootstrapFile: String?
+
+    @Option(name: .customLong("restart-ms"), help: "How long brokers stay down on SIGUSR1.")
+    var restartMs = 2000
 
     func run() throws {
         let cluster = try KafkaMockCluster(brokers: brokers)
@@ -36,18 +39,28 @@ struct DevBroker: ParsableCommand {
         }
         print("bootstrap: \(cluster.bootstrapServers)")
         fflush(nil)
-        waitForTermination()
+        // SIGUSR1 restarts the brokers (down, then up after --restart-ms), keeping
+        // their data, as a real Kafka broker restart would.
+        while waitForSignal() == SIGUSR1 {
+            for id in 1...Int32(brokers) { try cluster.setBroker(id, up: false) }
+            print("brokers down"); fflush(nil)
+            usleep(UInt32(restartMs) * 1000)
+            for id in 1...Int32(brokers) { try cluster.setBroker(id, up: true) }
+            print("brokers up"); fflush(nil)
+        }
         withExtendedLifetime(cluster) {}
     }
 }
 
-/// Blocks until SIGTERM or SIGINT arrives.
-func waitForTermination() {
+/// Blocks until SIGTERM, SIGINT or SIGUSR1 arrives; returns which.
+func waitForSignal() -> Int32 {
     var signals = sigset_t()
     sigemptyset(&signals)
     sigaddset(&signals, SIGTERM)
     sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGUSR1)
     pthread_sigmask(SIG_BLOCK, &signals, nil)
     var received: Int32 = 0
     sigwait(&signals, &received)
+    return received
 }

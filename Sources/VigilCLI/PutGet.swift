@@ -25,7 +25,9 @@ struct Get: AsyncParsableCommand {
         guard let blockKey = BlockKey(hex: key) else { throw ValidationError("a key is 64 hexadecimal digits") }
         switch try await cluster.frontend().get(blockKey) {
         case .notFound:
-            throw CLIError("no live block \(key) in this zone")
+            throw CLIError("no block \(key) in this zone")
+        case .deleted:
+            throw CLIError("block \(key) was deleted")
         case .found(let data):
             guard BlockKey.of(data) == blockKey else { throw CLIError("the frontend returned data that does not hash to \(key)") }
             if let output {

@@ -37,6 +37,11 @@ extension DevCluster {
         process.pid = try Processes.spawn(process.arguments, log: process.log)
     }
 
+    /// Restarts the dev Kafka brokers in place (down, then up), keeping their data.
+    public static func restartBroker(_ cluster: ClusterFile) {
+        if let broker = cluster.processes.first(where: { $0.name == "kafka-broker" }) { kill(broker.pid, SIGUSR1) }
+    }
+
     /// Kills a process with SIGKILL (for fault injection and tests).
     public static func kill9(_ process: ClusterFile.Process) {
         kill(process.pid, SIGKILL)

@@ -87,6 +87,12 @@ struct Layout {
                 "--zone", zone, "--database", database, "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
+        if options.verifiers {
+            let port = try freeLoopbackPort()
+            processes.append(try process("\(zone)/storage-watcher", "vigil-storage-watcher", [
+                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--database", database, "--profile", "dev", "--port", "\(port)",
+            ], health: "http://127.0.0.1:\(port)/healthz"))
+        }
         let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)
         return (z, processes)
     }

@@ -97,7 +97,8 @@ public final class Frontend: Sendable {
     /// Reads a block, verifying SHA-256; a bad or missing replica is skipped and queued for repair.
     public func get(_ key: BlockKey) async throws -> [UInt8] {
         gets.increment()
-        guard let row = try await index.lookup(key), row.state == .live else { throw FrontendError.notFound }
+        guard let row = try await index.lookup(key) else { throw FrontendError.notFound }
+        guard row.state == .live else { throw FrontendError.deleted }
         let replicas = try await index.replicas(of: row.volume).filter { $0.state == "live" }.shuffled()
         var problems: [String] = []
         for replica in replicas {

@@ -32,12 +32,15 @@ public struct FrontendConfig: Sendable {
 /// Why the frontend could not serve a request.
 public enum FrontendError: Error, Sendable, CustomStringConvertible {
     case notFound
+    /// The block was deleted through the API (410 Gone).
+    case deleted
     case unavailable(String)
     case tooLarge(Int, limit: Int)
 
     public var description: String {
         switch self {
-        case .notFound: "no live block with this key"
+        case .notFound: "no block with this key"
+        case .deleted: "the block was deleted"
         case .unavailable(let why): "cannot serve now: \(why)"
         case .tooLarge(let n, let limit): "block of \(n) bytes exceeds the \(limit)-byte limit"
         }

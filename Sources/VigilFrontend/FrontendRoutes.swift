@@ -26,6 +26,7 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
         } catch let error as FrontendError {
             switch error {
             case .notFound: throw APIError(.notFound, "not_found", error.description)
+            case .deleted: throw APIError(.gone, "deleted", error.description)
             case .unavailable: throw APIError(.serviceUnavailable, "unavailable", error.description)
             case .tooLarge: throw APIError(.contentTooLarge, "too_large", error.description)
             }

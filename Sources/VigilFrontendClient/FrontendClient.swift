@@ -27,8 +27,10 @@ public struct FrontendClient: Sendable {
     /// What a read found.
     public enum ReadResult: Sendable {
         case found([UInt8])
-        /// No live block with this key (never written, or deleted).
+        /// No block with this key.
         case notFound
+        /// The block was deleted through the API.
+        case deleted
     }
 
     public func put(_ data: [UInt8]) async throws -> PutResult {
@@ -42,13 +44,14 @@ public struct FrontendClient: Sendable {
         switch status {
         case 200: return .found(body)
         case 404: return .notFound
+        case 410: return .deleted
         default: throw FrontendClientError(status: status, body: body)
         }
     }
 
     public func delete(_ key: BlockKey) async throws {
         let (status, body) = try await send(.DELETE, "/v1/blocks/\(key.hex)", body: nil, limit: 64 << 10)
-        guard status == 204 || status == 404 else { throw FrontendClientError(status: status, body: body) }
+        guard status == 204 || status == 404 || status == 410 else { throw FrontendClientError(status: status, body: body) }
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, limit: Int) async throws -> (Int, [UInt8]) {

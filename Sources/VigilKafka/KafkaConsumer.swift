@@ -10,7 +10,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let queue: DispatchQueue
     public let groupID: String
 
-    /// Joins `groupID` and subscribes to `topics`. A new group starts at the
+    /// Joins `groupID` and subscribes to `topics` (none: only to read the group's committed offsets). A new group starts at the
     /// earliest offset. Offsets are committed only by `commit`.
     public init(settings: [String: String], groupID: String, topics: [String]) throws {
         self.groupID = groupID
@@ -28,6 +28,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         handle = KafkaHandle(try makeRDKafkaHandle(RD_KAFKA_CONSUMER, conf))
         queue = DispatchQueue(label: "vigil.kafka.consumer.\(groupID)")
         rd_kafka_poll_set_consumer(handle.pointer)
+        guard !topics.isEmpty else { return }  // a handle for the group's offsets only
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for topic in topics { rd_kafka_topic_partition_list_add(list, topic, vigil_rd_kafka_partition_ua) }

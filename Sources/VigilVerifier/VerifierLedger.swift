@@ -146,3 +146,10 @@ extension VerifierLedger {
         return (new, resolved)
     }
 }
+
+extension VerifierLedger {
+    /// A ledger on its own small pool, for verifiers that use no other database access.
+    public init(databaseURL: String, verifier: String, scope: String) {
+        self.init(pool: PostgresPool(url: databaseURL, size: 2), verifier: verifier, scope: scope)
+    }
+}

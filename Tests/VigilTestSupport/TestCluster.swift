@@ -6,7 +6,7 @@ import VigilPostgres
 
 /// A one-zone local cluster for a test, stopped and deleted afterwards.
 public func withTestCluster<T: Sendable>(
-    nodes: Int = 4, volumeTargetBytes: Int = 256 << 10, verifiers: Bool = false,
+    nodes: Int = 4, volumeTargetBytes: Int = 256 << 10, verifiers: Bool = false, sampleRate: Double = 0.01,
     _ body: @Sendable (ClusterFile) async throws -> T
 ) async throws -> T {
     let directory = try makeTemporaryDirectory("vigil-cluster")
@@ -17,6 +17,7 @@ public func withTestCluster<T: Sendable>(
     options.fsync = false  // kill -9 keeps the page cache; only power loss needs fsync
     options.masterIntervalMs = 200
     options.verifiers = verifiers
+    options.sampleRate = sampleRate
     let cluster = try await DevCluster.up(options, log: { _ in })
     do {
         let result = try await body(cluster)

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Logging
+import VigilDaemon
+import VigilStorageWatcher
+import VigilTelemetry
+
+@main
+struct StorageWatcherCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil-storage-watcher",
+        abstract: "Read back sampled writes through the frontend after 1 minute, 1 hour, 1 day, 1 week and 1 month.",
+        discussion: """
+            A black box: consumes the zone's sample topic (vigil.samples.<zone>) with one \
+            consumer group per stage (vigil-watcher-<zone>-<stage>), holds each sample until \
+            written-at plus the stage's delay (pausing partitions, not busy-polling), then \
+            reads the block through the public frontend API only and verifies SHA-256 and \
+            length. A block deleted through the API counts as expected-absent; any other \
+            failure is a finding with stage and key. Offsets are committed only after results \
+            are recorded. Settings also come from VIGIL_STORAGE_WATCHER_<SETTING> or a JSON \
+            --config file.
+            """)
+
+    @Option(help: "JSON config file of settings.") var config: String?
+    @Option(help: "Zone name.") var zone: String?
+    @Option(help: "Kafka bootstrap servers.") var kafka: String?
+    @Option(help: "The zone frontend's URL.") var frontend: String?
+    @Option(help: "postgresql:// URL of the zone's block index (findings and passes only).") var database: String?
+    @Option(help: "Stage delays, e.g. 1m,1h,1d,7d,30d (units s, m, h, d).") var stages: String?
+    @Option(help: "production (default) or dev (stages of seconds).") var profile: String?
+    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
+    @Option(help: "Port for /metrics and /healthz (default 7400).") var port: Int?
+    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
+
+    func run() async throws {
+        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_STORAGE_WATCHER_")
+        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        var watcherConfig = StorageWatcherConfig(
+            zone: try settings.require("zone", option: zone), kafkaBootstrap: try settings.require("kafka", option: kafka),
+            frontendURL: try settings.require("frontend", option: frontend), databaseURL: try settings.require("database", option: database))
+        watcherConfig.frontendToken = settings.string("frontend-token")
+        switch settings.string("profile", option: profile) ?? "production" {
+        case "dev": watcherConfig.applyDevProfile()
+        case "production": break
+        case let other: throw ValidationError("--profile is production or dev, not \(other)")
+        }
+        if let text = settings.string("stages", option: stages) {
+            guard let parsed = StorageWatcherConfig.parseStages(text) else { throw ValidationError("--stages takes delays like 1m,1h,1d,7d,30d") }
+            watcherConfig.stages = parsed
+        }
+        watcherConfig.host = settings.string("host", option: host) ?? watcherConfig.host
+        watcherConfig.port = try settings.int("port", option: port, default: watcherConfig.port)
+        var logger = Logger(label: "vigil-storage-watcher")
+        logger[metadataKey: LogKey.zone] = "\(watcherConfig.zone)"
+        try await runDaemon(buildStorageWatcher(config: watcherConfig, registry: registry, logger: logger), logger: logger)
+    }
+}
