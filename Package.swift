@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "vigil-disk-scrubber", targets: ["DiskScrubberMain"]),
         .executable(name: "vigil-metadata-scanner", targets: ["MetadataScannerMain"]),
         .executable(name: "vigil-storage-watcher", targets: ["StorageWatcherMain"]),
+        .executable(name: "vigil-bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -212,6 +213,13 @@ let package = Package(
                 "VigilMaster", "VigilDaemon", "VigilTelemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "VigilCore", "VigilDev", "VigilKafka", "VigilMetadataScanner", "VigilNodeClient", "VigilPostgres",
+                "VigilStorageWatcher", "VigilVerifier",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "DevBroker",

@@ -15,7 +15,7 @@ public func buildDiskScrubber(config: DiskScrubberConfig, registry: PrometheusCo
     let sweepSeconds = Double(config.sweepPeriod.components.seconds) + Double(config.sweepPeriod.components.attoseconds) / 1e18
     let estimate = try await scrubber.estimatePass().units
     let rate = config.rateBytesPerSecond ?? max(Double(1 << 20), estimate / sweepSeconds)
-    let limiter = SharedRateLimiter(rate: rate)
+    let limiter = SharedRateLimiter(rate: rate, burst: Double(16 << 20))
     let runner = VerifierRunner(
         check: scrubber, ledger: ledger, limiter: limiter,
         settings: .init(passInterval: config.passInterval), logger: logger)
