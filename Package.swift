@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "vigil-disk-scrubber", targets: ["DiskScrubberMain"]),
         .executable(name: "vigil-metadata-scanner", targets: ["MetadataScannerMain"]),
         .executable(name: "vigil-storage-watcher", targets: ["StorageWatcherMain"]),
+        .executable(name: "vigil-cross-zone-verifier", targets: ["CrossZoneVerifierMain"]),
         .executable(name: "vigil-bench", targets: ["Bench"]),
     ],
     dependencies: [
@@ -187,6 +188,23 @@ let package = Package(
             ],
             path: "Verifiers/StorageWatcher/Main"),
 
+        .target(
+            name: "VigilCrossZoneVerifier",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilVerifier", "VigilTelemetry", "VigilNodeClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Verifiers/CrossZoneVerifier/Library"),
+        .executableTarget(
+            name: "CrossZoneVerifierMain",
+            dependencies: [
+                "VigilCrossZoneVerifier", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Verifiers/CrossZoneVerifier/Main"),
+
         // Executables: parse options, call one builder from a library.
         .executableTarget(
             name: "VigilCLI",
@@ -268,6 +286,10 @@ let package = Package(
                 "VigilCore", "VigilDev", "VigilKafka", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient", "VigilStorageWatcher",
             ],
             path: "Tests/StorageWatcherTests"),
+        .testTarget(
+            name: "CrossZoneVerifierTests",
+            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient"],
+            path: "Tests/CrossZoneVerifierTests"),
         .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),

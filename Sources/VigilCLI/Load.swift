@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilCore
 import VigilFrontendClient
+import VigilPostgres
 
 struct Load: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,6 +13,8 @@ struct Load: AsyncParsableCommand {
     @Option(name: .customLong("max-size"), help: "Largest block in bytes.") var maxSize = 64 << 10
     @Option(help: "Writes in flight at once.") var concurrency = 16
     @Option(help: "Write the keys written, one per line, to this file.") var keys: String?
+    @Option(help: "Instead of bare blocks, write this many files for generated users across zones, recorded in the File Journal.") var files: Int?
+    @Option(help: "Users the files are spread over (with --files).") var users = 4
 
     func validate() throws {
         guard blocks > 0, minSize > 0, maxSize >= minSize, maxSize <= 4 << 20, concurrency > 0 else {
@@ -20,12 +23,35 @@ struct Load: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let files { return try await loadFiles(files) }
         let client = try cluster.frontend()
         let progress = Progress(total: blocks, label: "blocks")
         let written = try await LoadRunner.write(
             blocks: blocks, sizes: minSize...maxSize, concurrency: concurrency, client: client) { progress.advance(bytes: $0) }
         progress.finish()
         if let keys { try written.map(\.hex).joined(separator: "\n").appending("\n").write(toFile: keys, atomically: true, encoding: .utf8) }
+    }
+}
+
+extension Load {
+    /// Generated users live in all zones, or in one each, by turns.
+    func loadFiles(_ count: Int) async throws {
+        let file = try cluster.load()
+        let journal = FileJournal(pool: PostgresPool(url: file.journalDatabase, size: 2))
+        var owners: [JournalUser] = []
+        for u in 0..<users {
+            let zones = u % 2 == 0 ? file.zones.map(\.name) : [file.zones[u % file.zones.count].name]
+            owners.append(try await journal.user(named: "user-\(u)", creatingIn: zones))
+        }
+        let progress = Progress(total: count, label: "files")
+        for i in 0..<count {
+            let owner = owners[i % owners.count]
+            let data = (0..<Int.random(in: minSize...maxSize)).map { _ in UInt8.random(in: 0...255) }
+            let keys = try await FileWriter.write(data, blockSize: 64 << 10, zones: owner.zones, cluster: file)
+            _ = try await journal.recordFile(user: owner.id, path: "file-\(i)-\(UUID().uuidString.prefix(8))", size: Int64(data.count), keys: keys)
+            progress.advance(bytes: data.count)
+        }
+        progress.finish()
     }
 }
 

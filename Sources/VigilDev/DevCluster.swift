@@ -42,6 +42,9 @@ public enum DevCluster {
             processes += started
             log("\(zone): \(z.nodes.count) nodes, frontend \(z.frontend), master \(z.master)")
         }
+        if options.verifiers {
+            processes.append(try layout.crossZoneVerifier(journal: postgres.url(database: "journal"), zones: zones))
+        }
         let cluster = ClusterFile(
             directory: directory, profile: "dev",
             postgres: .init(directory: postgres.directory.path, port: postgres.port, url: postgres.url()),

@@ -105,4 +105,12 @@ struct Layout {
             "--profile", "dev", "--port", "\(port)",
         ], health: "http://127.0.0.1:\(port)/healthz")
     }
+
+    /// The global cross-zone verifier, dev profile, deep.
+    func crossZoneVerifier(journal: String, zones: [ClusterFile.Zone]) throws -> ClusterFile.Process {
+        let port = try freeLoopbackPort()
+        return try process("cross-zone-verifier", "vigil-cross-zone-verifier", [
+            "--journal", journal, "--deep", "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
+        ] + zones.flatMap { ["--zone", "\($0.name)=\($0.database)"] }, health: "http://127.0.0.1:\(port)/healthz")
+    }
 }

@@ -27,14 +27,14 @@ public struct CleanKeyRange: Sendable {
     public var from: String
     public var to: String
     public var kinds: [String]
-    /// Only findings whose `node` detail is this (nil: any).
-    public var node: String?
+    /// Only findings whose details include these values (e.g. `["node": "2"]`).
+    public var match: [String: String]
 
-    public init(from: String, to: String, kinds: [String], node: String? = nil) {
+    public init(from: String, to: String, kinds: [String], match: [String: String] = [:]) {
         self.from = from
         self.to = to
         self.kinds = kinds
-        self.node = node
+        self.match = match
     }
 }
 

@@ -137,9 +137,9 @@ extension VerifierLedger {
                     WHERE verifier = $1 AND scope = $2 AND resolved_at IS NULL
                       AND kind = ANY(string_to_array($3, ',')) AND details->>'key' BETWEEN $4 AND $5
                       AND NOT (subject = ANY(string_to_array($6, E'\\n')))
-                      AND ($7::text IS NULL OR details->>'node' = $7)
+                      AND details @> $7::jsonb
                     """, [.text(verifier), .text(scope), .text(range.kinds.joined(separator: ",")), .text(range.from), .text(range.to),
-                          .text(reported), range.node.map { .text($0) } ?? .null]).affectedRows
+                          .text(reported), .text(String(decoding: try JSONSerialization.data(withJSONObject: range.match), as: UTF8.self))]).affectedRows
             }
         }
         try await requestRepairs(outcome.repairs)

@@ -6,12 +6,12 @@ import VigilPostgres
 
 /// A one-zone local cluster for a test, stopped and deleted afterwards.
 public func withTestCluster<T: Sendable>(
-    nodes: Int = 4, volumeTargetBytes: Int = 256 << 10, verifiers: Bool = false, sampleRate: Double = 0.01,
+    zones: [String] = ["zone-a"], nodes: Int = 4, volumeTargetBytes: Int = 256 << 10, verifiers: Bool = false, sampleRate: Double = 0.01,
     _ body: @Sendable (ClusterFile) async throws -> T
 ) async throws -> T {
     let directory = try makeTemporaryDirectory("vigil-cluster")
     var options = DevClusterOptions(directory: directory.path)
-    options.zones = ["zone-a"]
+    options.zones = zones
     options.nodesPerZone = nodes
     options.volumeTargetBytes = volumeTargetBytes
     options.fsync = false  // kill -9 keeps the page cache; only power loss needs fsync

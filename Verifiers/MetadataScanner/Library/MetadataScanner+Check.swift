@@ -47,7 +47,7 @@ extension MetadataScanner {
                 continue
             }
             outcome.cleanPrefixes.append("node/\(node)/unreachable")
-            outcome.cleanKeyRanges.append(CleanKeyRange(from: first.key.hex, to: last.key.hex, kinds: Self.blockKinds, node: "\(node)"))
+            outcome.cleanKeyRanges.append(CleanKeyRange(from: first.key.hex, to: last.key.hex, kinds: Self.blockKinds, match: ["node": "\(node)"]))
             for (row, state) in zip(perNode[node]!, presence) where state != .present {
                 let kind = state == .trashOnly ? "only_in_trash" : "missing"
                 outcome.findings.append(Finding(
