@@ -75,7 +75,7 @@ struct MetadataScannerTests {
 
     @Test("a node down mid-pass is unreachable, never missing, and its blocks are checked once it is back")
     func unreachableIsNotMissing() async throws {
-        try await withTestCluster { (cluster: ClusterFile) async throws in
+        try await withTestCluster(volumeTargetBytes: 64 << 10) { (cluster: ClusterFile) async throws in
             _ = try await Self.write(cluster, blocks: 400)
             let index = cluster.index
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
