@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "vigil-metadata-scanner", targets: ["MetadataScannerMain"]),
         .executable(name: "vigil-storage-watcher", targets: ["StorageWatcherMain"]),
         .executable(name: "vigil-cross-zone-verifier", targets: ["CrossZoneVerifierMain"]),
+        .executable(name: "vigil-trash-inspector", targets: ["TrashInspectorMain"]),
+        .executable(name: "vigil-extent-referee", targets: ["ExtentRefereeMain"]),
         .executable(name: "vigil-bench", targets: ["Bench"]),
     ],
     dependencies: [
@@ -205,11 +207,45 @@ let package = Package(
             ],
             path: "Verifiers/CrossZoneVerifier/Main"),
 
+        .target(
+            name: "VigilTrashInspector",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilVerifier", "VigilTelemetry", "VigilNodeClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Verifiers/TrashInspector/Library"),
+        .executableTarget(
+            name: "TrashInspectorMain",
+            dependencies: [
+                "VigilTrashInspector", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Verifiers/TrashInspector/Main"),
+
+        .target(
+            name: "VigilExtentReferee",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilVerifier", "VigilTelemetry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Verifiers/ExtentReferee/Library"),
+        .executableTarget(
+            name: "ExtentRefereeMain",
+            dependencies: [
+                "VigilExtentReferee", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Verifiers/ExtentReferee/Main"),
+
         // Executables: parse options, call one builder from a library.
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient",
+                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

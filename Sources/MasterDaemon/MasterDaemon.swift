@@ -25,6 +25,8 @@ struct MasterDaemon: AsyncParsableCommand {
     @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
     @Option(help: "Port for /metrics and /healthz (default 7050).") var port: Int?
     @Option(name: .customLong("interval-ms"), help: "Pause between rounds in milliseconds (default 10000; dev 500).") var intervalMs: Int?
+    @Option(name: .customLong("retention-seconds"), help: "Unlink trash only this long after a passed inspection (default 86400).") var retentionSeconds: Int?
+    @Option(name: .customLong("gc-threshold"), help: "Compact sealed volumes whose deleted fraction reaches this (default 0.5; 0 turns GC off).") var gcThreshold: Double?
     @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
@@ -39,6 +41,9 @@ struct MasterDaemon: AsyncParsableCommand {
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile),
             workDirectory: try settings.require("work-dir", option: workDir))
         masterConfig.interval = .milliseconds(try settings.int("interval-ms", option: intervalMs, default: 10_000))
+        masterConfig.retention = .seconds(try settings.int("retention-seconds", option: retentionSeconds, default: 86_400))
+        let threshold = try settings.double("gc-threshold", option: gcThreshold, default: 0.5)
+        masterConfig.gcThreshold = threshold > 0 ? threshold : nil
         masterConfig.host = settings.string("host", option: host) ?? masterConfig.host
         masterConfig.port = try settings.int("port", option: port, default: masterConfig.port)
 

@@ -11,6 +11,8 @@ public struct DevClusterOptions: Sendable {
     public var fsync = true
     /// Milliseconds between master rounds (dev profile).
     public var masterIntervalMs = 500
+    /// Seconds a trash extent waits after a passed inspection before it is unlinked (dev profile).
+    public var retentionSeconds = 5
     /// Start the verifiers (dev profile) beside the store.
     public var verifiers = true
 

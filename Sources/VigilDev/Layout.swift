@@ -32,7 +32,9 @@ struct Layout {
     }
 
     static func writeSecret(_ text: String, to path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw DevClusterError("cannot write \(path)")
+        }
     }
 
     func process(_ name: String, _ executable: String, _ arguments: [String], health: String?) throws -> ClusterFile.Process {
@@ -68,6 +70,7 @@ struct Layout {
             try await index.register(NodeRecord(id: n, name: "node-\(n)", address: address, state: "up"))
             if options.verifiers {
                 processes.append(try diskScrubber(zone: zone, node: n, dataDirectory: data, database: database))
+                processes.append(try extentReferee(zone: zone, node: n, dataDirectory: data, database: database))
             }
         }
         let frontendPort = try freeLoopbackPort(), masterPort = try freeLoopbackPort()
@@ -80,6 +83,7 @@ struct Layout {
         processes.append(try process("\(zone)/master", "vigil-master", [
             "--zone", zone, "--database", database, "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
             "--work-dir", "\(directory)/\(zone)/master", "--interval-ms", "\(options.masterIntervalMs)",
+            "--retention-seconds", "\(options.retentionSeconds)",
         ], health: master + "/healthz"))
         if options.verifiers {
             let port = try freeLoopbackPort()
@@ -88,6 +92,11 @@ struct Layout {
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         if options.verifiers {
+            let inspectorPort = try freeLoopbackPort()
+            processes.append(try process("\(zone)/trash-inspector", "vigil-trash-inspector", [
+                "--zone", zone, "--database", database, "--node-token-file", tokens.readerFile, "--work-dir", "\(directory)/\(zone)/inspector",
+                "--profile", "dev", "--port", "\(inspectorPort)",
+            ], health: "http://127.0.0.1:\(inspectorPort)/healthz"))
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/storage-watcher", "vigil-storage-watcher", [
                 "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--database", database, "--profile", "dev", "--port", "\(port)",
@@ -112,5 +121,14 @@ struct Layout {
         return try process("cross-zone-verifier", "vigil-cross-zone-verifier", [
             "--journal", journal, "--deep", "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
         ] + zones.flatMap { ["--zone", "\($0.name)=\($0.database)"] }, health: "http://127.0.0.1:\(port)/healthz")
+    }
+
+    /// An extent referee for one node, dev profile.
+    func extentReferee(zone: String, node: Int, dataDirectory: String, database: String) throws -> ClusterFile.Process {
+        let port = try freeLoopbackPort()
+        return try process("\(zone)/node-\(node)/extent-referee", "vigil-extent-referee", [
+            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", database,
+            "--retention-seconds", "\(options.retentionSeconds)", "--profile", "dev", "--port", "\(port)",
+        ], health: "http://127.0.0.1:\(port)/healthz")
     }
 }

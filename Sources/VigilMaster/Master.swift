@@ -16,6 +16,9 @@ public final class Master: Service, Sendable {
     let repairsDone = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "done")])
     let repairsFailed = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "failed")])
     let repairsRetried = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "retry")])
+    let unlinks = Counter(label: "vigil_master_unlinks_total")
+    let unlinksRefused = Counter(label: "vigil_master_unlinks_refused_total")
+    let volumesCompacted = Counter(label: "vigil_master_volumes_compacted_total")
 
     public init(config: MasterConfig, logger: Logger) throws {
         self.config = config
@@ -39,6 +42,9 @@ public final class Master: Service, Sendable {
                 await execute(request)
                 if Task.isShuttingDownGracefully { break }
             }
+            if let threshold = config.gcThreshold { try await collectGarbage(threshold: threshold) }
+            try await executeTrashInstructions()
+            try await unlinkInspectedTrash()
         } catch {
             logger.error("master round failed; retrying next round", metadata: ["vigil.error": "\(error)"])
         }

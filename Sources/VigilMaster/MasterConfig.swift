@@ -12,6 +12,10 @@ public struct MasterConfig: Sendable {
     public var interval: Duration = .seconds(10)
     /// Attempts before a repair is marked failed.
     public var maxRepairAttempts = 5
+    /// A trash extent is unlinked only after a passed inspection older than this (production 24 h).
+    public var retention: Duration = .seconds(86_400)
+    /// A sealed volume whose deleted fraction reaches this is compacted; nil turns GC off.
+    public var gcThreshold: Double? = 0.5
 
     public init(zone: String, databaseURL: String, nodeToken: String, workDirectory: String) {
         self.zone = zone

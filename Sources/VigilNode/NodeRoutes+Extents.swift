@@ -48,6 +48,14 @@ extension NodeRoutes {
             logger.notice("moved extent to trash", metadata: [LogKey.extent: "\(name)", LogKey.instruction: "\(instruction)"])
             return Response(status: .ok)
         }
+        v1.post("trash/:name/restore") { request, context in
+            try authorize(request, .admin)
+            let name = try extentName(context)
+            let instruction = try request.query("instruction")
+            try await nodeCall { try await store.restore(name) }
+            logger.notice("restored extent from trash", metadata: [LogKey.extent: "\(name)", LogKey.instruction: "\(instruction)"])
+            return Response(status: .ok)
+        }
         v1.delete("trash/:name") { request, context in
             try authorize(request, .admin)
             let name = try extentName(context)

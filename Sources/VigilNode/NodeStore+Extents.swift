@@ -135,3 +135,21 @@ extension NodeStore {
         return gone
     }
 }
+
+extension NodeStore {
+    /// Moves a trash extent back into `extents/` and serves it again.
+    public func restore(_ name: ExtentName) async throws {
+        let source = path(of: name, in: .trash)
+        let target = path(of: name, in: .extents)
+        guard FileManager.default.fileExists(atPath: source) else { throw NodeError.noSuchExtent(name.description) }
+        if let existing = state.withLock({ $0.volumes[name.volume] }) {
+            throw NodeError.generationConflict(volume: name.volume, existing: existing.name.generation)
+        }
+        let (extent, entries) = try await blockingIO { () throws -> (VolumeExtent, [FooterEntry]) in
+            guard rename(source, target) == 0 else { throw FileIOError(path: source, operation: "rename", errno: errno) }
+            return try VolumeExtent.open(name: name, path: target)
+        }
+        forgetTrash(name)
+        _ = replaceVolume(name.volume, with: extent, entries: entries)
+    }
+}

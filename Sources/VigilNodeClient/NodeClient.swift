@@ -95,6 +95,10 @@ public struct NodeClient: Sendable {
         _ = try await send(.POST, "/v1/extents/\(name)/trash?instruction=\(instruction)")
     }
 
+    public func restore(_ name: ExtentName, instruction: Int64) async throws {
+        _ = try await send(.POST, "/v1/trash/\(name)/restore?instruction=\(instruction)")
+    }
+
     public func unlink(_ name: ExtentName, instruction: Int64) async throws {
         _ = try await send(.DELETE, "/v1/trash/\(name)?instruction=\(instruction)")
     }

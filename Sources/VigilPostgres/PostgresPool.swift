@@ -14,6 +14,7 @@ public actor PostgresPool {
     }
 
     /// Runs `body` with a connection of the pool.
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await acquire()
         do {

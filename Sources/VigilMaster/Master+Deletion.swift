@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import VigilCore
+import VigilNodeClient
+import VigilPostgres
+
+extension Master {
+    /// Sends recorded trash instructions that have not been carried out yet.
+    func executeTrashInstructions() async throws {
+        for instruction in try await index.pendingInstructions(kind: "trash") {
+            guard let node = try await index.nodes().first(where: { $0.id == instruction.node }) else { continue }
+            let name = ExtentName(volume: UInt64(instruction.volume), generation: UInt32(instruction.generation))
+            do {
+                try await self.node(node).trash(name, instruction: instruction.id)
+            } catch let error as NodeClientError where error.code == "no_such_extent" {
+                // Already gone from extents/ (an earlier attempt moved it): nothing to move.
+            } catch {
+                logger.warning("trash instruction not carried out yet", metadata: ["vigil.instruction": "\(instruction.id)", "vigil.error": "\(error)"])
+                continue
+            }
+            try await index.markExecuted(instruction.id)
+            try await index.setReplicaState(volume: instruction.volume, node: instruction.node, state: "trashed")
+            logger.notice("extent moved to trash", metadata: ["vigil.instruction": "\(instruction.id)", "vigil.extent": "\(name)", "vigil.node": "\(node.name)"])
+        }
+    }
+
+    /// Unlinks trash extents whose inspection passed longer ago than the retention
+    /// period; an extent whose latest inspection failed is never unlinked.
+    func unlinkInspectedTrash() async throws {
+        let retention = Double(config.retention.components.seconds) + Double(config.retention.components.attoseconds) / 1e18
+        for trashed in try await index.trashedExtents() {
+            guard try await index.unlinkableInspection(node: trashed.node, volume: trashed.volume, generation: trashed.generation, retentionSeconds: retention) else {
+                if let latest = try await index.latestInspection(node: trashed.node, volume: trashed.volume, generation: trashed.generation), !latest.passed {
+                    unlinksRefused.increment()
+                }
+                continue
+            }
+            guard let node = try await index.nodes().first(where: { $0.id == trashed.node }) else { continue }
+            let name = ExtentName(volume: UInt64(trashed.volume), generation: UInt32(trashed.generation))
+            let id = try await index.recordInstruction(
+                kind: "unlink", node: trashed.node, volume: trashed.volume, generation: trashed.generation,
+                reason: "inspection passed and retention elapsed (trash instruction \(trashed.id))")
+            do {
+                try await self.node(node).unlink(name, instruction: id)
+            } catch let error as NodeClientError where error.code == "no_such_extent" {
+                logger.warning("trash extent already gone at unlink", metadata: ["vigil.extent": "\(name)", "vigil.node": "\(node.name)"])
+            }
+            try await index.markExecuted(id)
+            unlinks.increment()
+            logger.notice("unlinked trash extent", metadata: ["vigil.instruction": "\(id)", "vigil.extent": "\(name)", "vigil.node": "\(node.name)"])
+        }
+    }
+}

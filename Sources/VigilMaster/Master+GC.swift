@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import VigilCore
+import VigilNodeClient
+import VigilPostgres
+
+extension Master {
+    /// Compacts sealed volumes whose deleted fraction reached `threshold`: live
+    /// blocks are copied into a new volume on R nodes and verified there, index
+    /// rows repointed in one transaction, then the old extents are trashed by
+    /// recorded instructions (and unlinked after inspection and retention).
+    func collectGarbage(threshold: Double) async throws {
+        let candidates = try await index.pool.withConnection { c in
+            let rows = try await c.query("""
+                SELECT v.id, v.generation, v.replication FROM volumes v JOIN blocks b ON b.volume_id = v.id
+                WHERE v.state = 'sealed' GROUP BY v.id
+                HAVING count(*) FILTER (WHERE b.state = 1) > 0 AND count(*) FILTER (WHERE b.state = 1) >= $1 * count(*)
+                ORDER BY v.id LIMIT 4
+                """, [.float64(threshold)])
+            return try (0..<rows.count).map { (try rows.int64($0, 0), try rows.int($0, 1), try rows.int($0, 2)) }
+        }
+        for (volume, generation, replication) in candidates {
+            do {
+                try await compact(volume, generation: generation, replication: replication)
+                volumesCompacted.increment()
+            } catch {
+                logger.error("compaction failed; the volume is left as it was", metadata: ["vigil.volume": "\(volume)", "vigil.error": "\(error)"])
+            }
+        }
+    }
+
+    private func compact(_ old: Int64, generation: Int, replication: Int) async throws {
+        let sources = try await index.replicas(of: old).filter { $0.state == "live" }
+        let live = try await index.liveKeys(in: old)
+        var newVolume: Int64?
+        if !live.isEmpty {
+            let nodes = try await index.nodes().filter { $0.state == "up" }.shuffled()
+            guard nodes.count >= replication else { throw RepairError("\(nodes.count) nodes up, \(replication) needed") }
+            let targets = Array(nodes.prefix(replication))
+            let id = try await index.createVolume(on: targets.map(\.id), replication: replication)
+            newVolume = id
+            for target in targets { try await node(target).createVolume(UInt64(id), generation: 1) }
+            for key in live {
+                let data = try await readVerified(key, volume: old, from: sources)
+                for target in targets { try await node(target).put(volume: UInt64(id), key: key, data: data) }
+            }
+            for target in targets {
+                try await node(target).seal(volume: UInt64(id))
+                let presence = try await node(target).check(live.map { (key: $0, volume: UInt64(id)) })
+                guard presence.allSatisfy({ $0 == .present }) else { throw RepairError("the copy on \(target.name) lacks blocks") }
+            }
+            // Repoint the rows that were live when copied, and swap the volumes, at once.
+            let keys = live.map(\.hex).joined(separator: ",")
+            try await index.pool.withConnection { c in
+                try await c.transaction { tx in
+                    try await tx.query("""
+                        UPDATE blocks SET volume_id = $1 WHERE volume_id = $2 AND state = 0
+                        AND key IN (SELECT decode(k, 'hex') FROM unnest(string_to_array($3, ',')) AS k)
+                        """, [.int64(id), .int64(old), .text(keys)])
+                    try await tx.query("UPDATE volumes SET state = 'sealed', sealed_at = now(), size_bytes = (SELECT coalesce(sum(length), 0) FROM blocks WHERE volume_id = $1) WHERE id = $1", [.int64(id)])
+                    try await tx.query("UPDATE volumes SET state = 'retired' WHERE id = $1", [.int64(old)])
+                }
+            }
+        } else {
+            _ = try await index.setVolumeState(old, from: ["sealed"], to: "retired")
+        }
+        for replica in try await index.replicas(of: old) where replica.state == "live" {
+            _ = try await index.recordInstruction(
+                kind: "trash", node: replica.node.id, volume: old, generation: replica.generation,
+                reason: newVolume.map { "gc: volume \(old) compacted into \($0)" } ?? "gc: volume \(old) holds no live block")
+        }
+        logger.notice("compacted volume", metadata: ["vigil.volume": "\(old)", "vigil.live_blocks": "\(live.count)", "vigil.into": "\(newVolume.map(String.init) ?? "-")"])
+    }
+
+    /// A block's data from the first replica that returns it with the right SHA-256.
+    private func readVerified(_ key: BlockKey, volume: Int64, from replicas: [ReplicaRecord]) async throws -> [UInt8] {
+        for replica in replicas {
+            if let data = try? await node(replica.node).get(volume: UInt64(volume), key: key), BlockKey.of(data) == key { return data }
+        }
+        throw RepairError("no replica of volume \(volume) returns a verified copy of \(key)")
+    }
+}

@@ -1,0 +1,16 @@
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import VigilTelemetry
+
+/// Assembles the extent referee daemon: the watcher and `/metrics`, `/healthz`.
+public func buildExtentReferee(config: ExtentRefereeConfig, registry: PrometheusCollectorRegistry?, logger: Logger) -> [any Service] {
+    let referee = ExtentReferee(config: config, logger: logger)
+    let router = Router()
+    router.addTelemetryRoutes(registry: registry) { HealthReport(healthy: true, detail: "watching; \(referee.transitionsSeen) transitions judged") }
+    let app = Application(
+        router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-extent-referee"),
+        logger: logger)
+    return [referee, app]
+}

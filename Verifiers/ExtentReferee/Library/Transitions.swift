@@ -1,0 +1,71 @@
+import VigilCore
+
+/// What happened to an extent, once inotify's events are paired up.
+enum Transition: Sendable, Equatable {
+    /// extents/ → trash/ under the same name.
+    case trashed(ExtentName)
+    /// trash/ → extents/.
+    case restored(ExtentName)
+    /// A staged copy renamed over an extent (a repair's install).
+    case installed(ExtentName)
+    case deletedFromExtents(ExtentName)
+    case unlinkedFromTrash(ExtentName)
+    /// Left the watched directories, or was renamed to anything but its trash name.
+    case movedAway(ExtentName, to: String)
+    case overflow
+}
+
+/// Pairs rename halves by cookie. A move-from whose move-to has not arrived by
+/// the next batch left the watched directories. Pure: unit-tested without inotify.
+struct TransitionPairing {
+    private var pendingFrom: [UInt32: DirectoryEvent] = [:]
+
+    mutating func feed(_ events: [DirectoryEvent]) -> [Transition] {
+        var out: [Transition] = []
+        // Halves left over from the previous batch and not completed now moved away.
+        let carried = pendingFrom
+        pendingFrom = [:]
+        var froms = carried
+        for event in events {
+            switch event.kind {
+            case .overflow:
+                out.append(.overflow)
+            case .movedFrom:
+                froms[event.cookie] = event
+            case .movedTo:
+                let source = froms.removeValue(forKey: event.cookie)
+                out += classifyMove(from: source, to: event)
+            case .deleted:
+                guard let name = ExtentName(event.name) else { continue }
+                out.append(event.directory == "extents" ? .deletedFromExtents(name) : .unlinkedFromTrash(name))
+            case .created:
+                continue
+            }
+        }
+        for (cookie, event) in froms {
+            if carried[cookie] != nil {
+                if let name = ExtentName(event.name), event.directory == "extents" { out.append(.movedAway(name, to: "outside the data directory")) }
+            } else {
+                pendingFrom[cookie] = event  // its other half may come in the next batch
+            }
+        }
+        return out
+    }
+
+    private func classifyMove(from source: DirectoryEvent?, to target: DirectoryEvent) -> [Transition] {
+        let targetName = ExtentName(target.name)
+        guard let source else { return [] }  // moved in from outside: not an extent leaving
+        let sourceName = ExtentName(source.name)
+        switch (source.directory, target.directory) {
+        case ("extents", "trash") where sourceName != nil && sourceName == targetName:
+            return [.trashed(sourceName!)]
+        case ("trash", "extents") where sourceName != nil && sourceName == targetName:
+            return [.restored(sourceName!)]
+        case ("extents", "extents") where sourceName == nil && targetName != nil && source.name.hasPrefix(target.name + ".incoming-"):
+            return [.installed(targetName!)]
+        default:
+            guard let sourceName, source.directory == "extents" else { return [] }
+            return [.movedAway(sourceName, to: "\(target.directory)/\(target.name)")]
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Logging
+import VigilDaemon
+import VigilTelemetry
+import VigilTrashInspector
+
+@main
+struct TrashInspectorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil-trash-inspector",
+        abstract: "Inspect every trash extent: each of its blocks must be deleted, or live and present elsewhere.",
+        discussion: """
+            For every block in every trash extent of every node, the block must be marked \
+            deleted in the index, or live and present on R live replicas other than the \
+            trash extent. Any other block fails the extent's inspection: a critical finding \
+            (trash_inspection_failed), recorded in trash_inspections, and the master refuses \
+            to unlink the extent. Settings also come from VIGIL_TRASH_INSPECTOR_<SETTING> or a \
+            JSON --config file.
+            """)
+
+    @Option(help: "JSON config file of settings.") var config: String?
+    @Option(help: "Zone name.") var zone: String?
+    @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
+    @Option(name: .customLong("node-token-file"), help: "File holding a reader token for the zone's nodes.") var nodeTokenFile: String?
+    @Option(name: .customLong("work-dir"), help: "Where trash extents are staged while inspected.") var workDir: String?
+    @Option(help: "production (default) or dev.") var profile: String?
+    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
+    @Option(help: "Port for /metrics and /healthz (default 7600).") var port: Int?
+    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
+
+    func run() async throws {
+        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_TRASH_INSPECTOR_")
+        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        var inspectorConfig = TrashInspectorConfig(
+            zone: try settings.require("zone", option: zone), databaseURL: try settings.require("database", option: database),
+            nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile), workDirectory: try settings.require("work-dir", option: workDir))
+        switch settings.string("profile", option: profile) ?? "production" {
+        case "dev": inspectorConfig.applyDevProfile()
+        case "production": break
+        case let other: throw ValidationError("--profile is production or dev, not \(other)")
+        }
+        inspectorConfig.host = settings.string("host", option: host) ?? inspectorConfig.host
+        inspectorConfig.port = try settings.int("port", option: port, default: inspectorConfig.port)
+        var logger = Logger(label: "vigil-trash-inspector")
+        logger[metadataKey: LogKey.zone] = "\(inspectorConfig.zone)"
+        try await runDaemon(buildTrashInspector(config: inspectorConfig, registry: registry, logger: logger), logger: logger)
+    }
+}
