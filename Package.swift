@@ -327,6 +327,12 @@ let package = Package(
             dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient"],
             path: "Tests/CrossZoneVerifierTests"),
         .testTarget(
+            name: "DeletionSafetyTests",
+            dependencies: [
+                "VigilCore", "VigilDev", "VigilNodeClient", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient", "VigilExtentReferee",
+            ],
+            path: "Tests/DeletionSafetyTests"),
+        .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),
     ]
