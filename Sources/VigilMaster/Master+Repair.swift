@@ -57,7 +57,7 @@ extension Master {
 
     /// A copy is usable only if every record verifies, it is sealed, it is the
     /// right volume, and it holds every live block the index puts in that volume.
-    private func verifyCopy(at path: String, volume: Int64, generation: UInt32, expected: Set<BlockKey>) async throws {
+    func verifyCopy(at path: String, volume: Int64, generation: UInt32, expected: Set<BlockKey>) async throws {
         let (report, keys) = try await blockingIO { () throws -> (ExtentScanReport, Set<BlockKey>) in
             var keys = Set<BlockKey>()
             var options = ExtentScanOptions()

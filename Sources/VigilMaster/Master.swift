@@ -43,6 +43,7 @@ public final class Master: Service, Sendable {
                 if Task.isShuttingDownGracefully { break }
             }
             if let threshold = config.gcThreshold { try await collectGarbage(threshold: threshold) }
+            try await drainNodes()
             try await executeTrashInstructions()
             try await unlinkInspectedTrash()
         } catch {

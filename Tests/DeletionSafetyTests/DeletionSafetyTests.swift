@@ -132,7 +132,18 @@ struct DeletionSafetyTests {
                 #expect(BlockKey.of(try await cluster.nodeClient(node).get(volume: UInt64(victim), key: key)) == key)
             }
             #expect(try await index.replicas(of: victim).first { $0.node.id == node.id }?.state == "live")
-            _ = keys
+
+            // vigil drain: every replica moves off node 4, which is then retired; every block stays readable.
+            try Command.run([
+                "\(Processes.executableDirectory)/vigil", "drain", "--cluster", DevCluster.clusterPath(cluster.directory), "4",
+            ])
+            #expect(try await eventually(timeout: .seconds(120)) { try await index.nodes().first { $0.id == 4 }?.state == "retired" })
+            let left = try await db.query("SELECT count(*) FROM volume_replicas WHERE node_id = 4 AND state = 'live'").int(0, 0)
+            #expect(left == 0)
+            for key in keys.shuffled().prefix(50) {
+                guard case .found(let data) = try await frontend.get(key) else { continue }  // deleted by the GC step above
+                #expect(BlockKey.of(data) == key)
+            }
         }
     }
 }
