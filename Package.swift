@@ -107,6 +107,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(
+            name: "VigilGate",
+            dependencies: ["VigilPostgres"]),
+        .target(
             name: "VigilDev",
             dependencies: [
                 "VigilCore", "VigilPostgres",
@@ -245,8 +248,9 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient",
+                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
@@ -332,6 +336,10 @@ let package = Package(
                 "VigilCore", "VigilDev", "VigilNodeClient", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient", "VigilExtentReferee",
             ],
             path: "Tests/DeletionSafetyTests"),
+        .testTarget(
+            name: "OperabilityTests",
+            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient"],
+            path: "Tests/OperabilityTests"),
         .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),

@@ -29,6 +29,14 @@ public enum Command {
         return output
     }
 
+    /// Runs a program and returns its exit status and output, whatever the status.
+    public static func runStatus(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cmd-\(UUID().uuidString)").path
+        defer { unlink(outputPath) }
+        let status = try spawnAndWait(arguments, outputPath: outputPath)
+        return (status, (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+    }
+
     private static func spawnAndWait(_ arguments: [String], outputPath: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
