@@ -10,8 +10,9 @@ struct GateCommand: AsyncParsableCommand {
         discussion: """
             Signs off when, inside the window: every verifier in each of its scopes (zone, \
             shard, node, stage) completed a full pass that started inside it; no error or \
-            critical finding is unresolved; every watcher stage ran without failure; the \
-            extent referee saw no unjustified transition. With --cluster the expected scopes \
+            critical finding is open, or was seen inside the window even if repaired since \
+            (a finding resolved by hand with `vigil findings resolve` no longer blocks); every \
+            watcher stage ran without failure; the extent referee saw no unjustified transition. With --cluster the expected scopes \
             come from the cluster's topology as well as the pass ledger; with --database, from \
             the ledger alone. --format junit writes one test case per verifier and scope.
             """)

@@ -14,6 +14,11 @@ struct Layout {
 
     static func databaseName(_ zone: String) -> String { zone.replacingOccurrences(of: "-", with: "_") }
 
+    /// The same database as the least-privileged role a daemon runs as (`Schemas/*/…_roles.sql`).
+    static func asRole(_ url: String, _ role: String) -> String {
+        url.replacingOccurrences(of: "postgresql://vigil@", with: "postgresql://\(role)@")
+    }
+
     init(options: DevClusterOptions, directory: String) throws {
         self.options = options
         self.directory = directory
@@ -76,30 +81,30 @@ struct Layout {
         let frontendPort = try freeLoopbackPort(), masterPort = try freeLoopbackPort()
         let frontend = "http://127.0.0.1:\(frontendPort)", master = "http://127.0.0.1:\(masterPort)"
         processes.append(try process("\(zone)/frontend", "vigil-frontend", [
-            "--zone", zone, "--database", database, "--node-token-file", tokens.adminFile, "--port", "\(frontendPort)",
+            "--zone", zone, "--database", Self.asRole(database, "vigil_store"), "--node-token-file", tokens.adminFile, "--port", "\(frontendPort)",
             "--replication", "\(options.replication)", "--volume-target-bytes", "\(options.volumeTargetBytes)",
             "--kafka", kafka, "--sample-rate", "\(options.sampleRate)",
         ], health: frontend + "/healthz"))
         processes.append(try process("\(zone)/master", "vigil-master", [
-            "--zone", zone, "--database", database, "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
+            "--zone", zone, "--database", Self.asRole(database, "vigil_store"), "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
             "--work-dir", "\(directory)/\(zone)/master", "--interval-ms", "\(options.masterIntervalMs)",
             "--retention-seconds", "\(options.retentionSeconds)",
         ], health: master + "/healthz"))
         if options.verifiers {
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/metadata-scanner", "vigil-metadata-scanner", [
-                "--zone", zone, "--database", database, "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
+                "--zone", zone, "--database", Self.asRole(database, "vigil_verifier"), "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         if options.verifiers {
             let inspectorPort = try freeLoopbackPort()
             processes.append(try process("\(zone)/trash-inspector", "vigil-trash-inspector", [
-                "--zone", zone, "--database", database, "--node-token-file", tokens.readerFile, "--work-dir", "\(directory)/\(zone)/inspector",
+                "--zone", zone, "--database", Self.asRole(database, "vigil_verifier"), "--node-token-file", tokens.readerFile, "--work-dir", "\(directory)/\(zone)/inspector",
                 "--profile", "dev", "--port", "\(inspectorPort)",
             ], health: "http://127.0.0.1:\(inspectorPort)/healthz"))
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/storage-watcher", "vigil-storage-watcher", [
-                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--database", database, "--profile", "dev", "--port", "\(port)",
+                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--database", Self.asRole(database, "vigil_verifier"), "--profile", "dev", "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)
@@ -110,7 +115,7 @@ struct Layout {
     func diskScrubber(zone: String, node: Int, dataDirectory: String, database: String) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("\(zone)/node-\(node)/disk-scrubber", "vigil-disk-scrubber", [
-            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", database,
+            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", Self.asRole(database, "vigil_verifier"),
             "--profile", "dev", "--port", "\(port)",
         ], health: "http://127.0.0.1:\(port)/healthz")
     }
@@ -119,15 +124,15 @@ struct Layout {
     func crossZoneVerifier(journal: String, zones: [ClusterFile.Zone]) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("cross-zone-verifier", "vigil-cross-zone-verifier", [
-            "--journal", journal, "--deep", "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
-        ] + zones.flatMap { ["--zone", "\($0.name)=\($0.database)"] }, health: "http://127.0.0.1:\(port)/healthz")
+            "--journal", Self.asRole(journal, "vigil_verifier"), "--deep", "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
+        ] + zones.flatMap { ["--zone", "\($0.name)=\(Self.asRole($0.database, "vigil_verifier"))"] }, health: "http://127.0.0.1:\(port)/healthz")
     }
 
     /// An extent referee for one node, dev profile.
     func extentReferee(zone: String, node: Int, dataDirectory: String, database: String) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("\(zone)/node-\(node)/extent-referee", "vigil-extent-referee", [
-            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", database,
+            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", Self.asRole(database, "vigil_verifier"),
             "--retention-seconds", "\(options.retentionSeconds)", "--profile", "dev", "--port", "\(port)",
         ], health: "http://127.0.0.1:\(port)/healthz")
     }

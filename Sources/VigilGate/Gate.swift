@@ -78,22 +78,25 @@ public enum Gate {
         return seen.values.sorted { ($0.verifier, $0.scope) < ($1.verifier, $1.scope) }
     }
 
-    /// No unresolved error or critical finding; no watcher failure and no
-    /// unjustified referee transition seen inside the window, resolved or not.
+    /// No unresolved error or critical finding, and none seen inside the window
+    /// even if repaired since (a fault in staging blocks its release); no watcher
+    /// failure and no referee finding inside the window. Findings an operator
+    /// resolved by hand (`vigil findings resolve`) no longer block.
     static func findingChecks(_ c: PostgresConnection, _ source: GateSource, _ window: Double) async throws -> [GateCheck] {
         let rows = try await c.query("""
-            SELECT id, verifier, kind, subject, severity FROM findings
-            WHERE (resolved_at IS NULL AND severity IN ('error', 'critical'))
-               OR (verifier IN ('storage-watcher', 'extent-referee') AND last_seen >= now() - make_interval(secs => $1))
+            SELECT id, verifier, kind, subject, severity, resolved_at IS NOT NULL FROM findings
+            WHERE coalesce(resolution, '') NOT LIKE 'by hand:%' AND (
+                  (severity IN ('error', 'critical') AND (resolved_at IS NULL OR last_seen >= now() - make_interval(secs => $1)))
+               OR (verifier IN ('storage-watcher', 'extent-referee') AND last_seen >= now() - make_interval(secs => $1)))
             ORDER BY id LIMIT 1000
             """, [.float64(window)])
         guard rows.count > 0 else {
-            return [GateCheck(verifier: "findings", scope: source.name, passed: true, detail: "no open error or critical finding")]
+            return [GateCheck(verifier: "findings", scope: source.name, passed: true, detail: "no error or critical finding in the window, none open")]
         }
         return try (0..<rows.count).map { i in
             GateCheck(
                 verifier: rows.string(i, 1), scope: source.name, passed: false,
-                detail: "finding \(try rows.int64(i, 0)) \(rows.string(i, 2)) (\(rows.string(i, 4))) on \(rows.string(i, 3))")
+                detail: "finding \(try rows.int64(i, 0)) \(rows.string(i, 2)) (\(rows.string(i, 4))\(try rows.bool(i, 5) ? ", since resolved" : "")) on \(rows.string(i, 3))")
         }
     }
 

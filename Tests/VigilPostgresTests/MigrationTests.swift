@@ -41,3 +41,24 @@ import VigilTestSupport
         }
     }
 }
+
+@Suite struct LeastPrivilegeTests {
+    @Test("a verifier's role reads the index and writes findings, but cannot change or delete an index row")
+    func verifierRoleIsReadOnlyTowardData() async throws {
+        try await TestPostgres.shared.withDatabase { url in
+            let owner = try await PostgresConnection.connect(url: url)
+            try await Migrator(set: .blockIndex).migrate(owner)
+            try await owner.query(
+                "INSERT INTO blocks (key, volume_id, length, checksum) VALUES ($1, 1, 3, 0)", [.bytea([UInt8](repeating: 7, count: 32))])
+            let verifier = try await PostgresConnection.connect(url: url.replacingOccurrences(of: "postgresql://vigil@", with: "postgresql://vigil_verifier@"))
+            #expect(try await verifier.query("SELECT count(*) FROM blocks").int(0, 0) == 1)
+            for statement in ["UPDATE blocks SET state = 1", "DELETE FROM blocks", "UPDATE volumes SET state = 'retired'", "DELETE FROM extent_instructions"] {
+                let error = await #expect(throws: PostgresError.self) { try await verifier.query(statement) }
+                #expect(error?.sqlState == "42501", "\(statement) is refused")
+            }
+            try await verifier.query("INSERT INTO findings (verifier, kind, subject, severity) VALUES ('t', 'k', 's', 'error')")
+            try await verifier.query("INSERT INTO repair_queue (volume_id, node_id, reason, requested_by) VALUES (1, 1, 'r', 't')")
+            #expect(try await owner.query("SELECT count(*) FROM blocks WHERE state = 0").int(0, 0) == 1)
+        }
+    }
+}
