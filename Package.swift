@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         // C boundaries: one target per C library, wrapped once.
@@ -338,7 +339,10 @@ let package = Package(
             path: "Tests/DeletionSafetyTests"),
         .testTarget(
             name: "OperabilityTests",
-            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient"],
+            dependencies: [
+                "VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient",
+                .product(name: "Yams", package: "Yams"),
+            ],
             path: "Tests/OperabilityTests"),
         .testTarget(
             name: "VigilKafkaTests",

@@ -51,7 +51,14 @@ public final class Frontend: Sendable {
         let checksum = CRC32C.checksum(data)
         var lastError: Error = FrontendError.unavailable("no volume took the write")
         for _ in 0..<5 {
-            let lease = try await allocator.lease(bytes: data.count)
+            let lease: VolumeLease
+            do {
+                lease = try await allocator.lease(bytes: data.count)
+            } catch {
+                // Opening a volume failed on a node (now avoided for a while): try again.
+                lastError = error
+                continue
+            }
             let failed = await writeReplicas(lease, key: key, data: data)
             if !failed.isEmpty {
                 failedReplicaWrites.increment(by: failed.count)

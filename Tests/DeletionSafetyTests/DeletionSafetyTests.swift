@@ -39,7 +39,7 @@ struct DeletionSafetyTests {
     @Test("the referee catches an rm, a hand move into trash, and (at start) an extent removed while it was down")
     func refereeCatchesUnjustifiedTransitions() async throws {
         try await withTestCluster(volumeTargetBytes: 64 << 10) { (cluster: ClusterFile) async throws in
-            _ = try await Self.write(cluster, 300)
+            _ = try await Self.write(cluster, 700)
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             let node = cluster.zones[0].nodes[0]
             let mine = try await db.query(
