@@ -163,6 +163,7 @@ let package = Package(
                 "VigilCore", "VigilPostgres", "VigilVerifier", "VigilTelemetry", "VigilNodeClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Verifiers/MetadataScanner/Library"),

@@ -50,6 +50,7 @@ extension MetadataScanner {
             outcome.cleanKeyRanges.append(CleanKeyRange(from: first.key.hex, to: last.key.hex, kinds: Self.blockKinds, match: ["node": "\(node)"]))
             for (row, state) in zip(perNode[node]!, presence) where state != .present {
                 let kind = state == .trashOnly ? "only_in_trash" : "missing"
+                missingBlocks.increment()
                 outcome.findings.append(Finding(
                     kind: kind, subject: "node/\(node)/volume/\(row.volume)/block/\(row.key.hex)",
                     severity: state == .trashOnly ? .critical : .error,

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 import VigilCore
 import VigilNodeClient
@@ -15,11 +16,14 @@ public final class MetadataScanner: VerifierCheck {
     private let connection = Mutex<PostgresConnection?>(nil)
 
     static let blockKinds = ["missing", "only_in_trash"]
+    /// Replicas found without their block, each time seen: the graph that should stay at zero.
+    let missingBlocks: Counter
 
     public init(config: MetadataScannerConfig, pool: PostgresPool) {
         self.config = config
         self.pool = pool
         replicas = ReplicaMap(pool: pool, maxAge: config.replicaCacheAge)
+        missingBlocks = Counter(label: "vigil_metadata_scanner_missing_blocks_total", dimensions: [("zone", config.zone)])
     }
 
     public func estimatePass() async throws -> PassEstimate {
