@@ -108,6 +108,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(
+            name: "VigilDRT",
+            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilNodeClient", "VigilFrontendClient"]),
+        .target(
             name: "VigilGate",
             dependencies: ["VigilPostgres"]),
         .target(
@@ -250,7 +253,7 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate",
+                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate", "VigilDRT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

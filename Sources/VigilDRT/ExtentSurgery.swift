@@ -1,0 +1,61 @@
+import Foundation
+import VigilCore
+
+/// Damages an extent file the ways real disks, firmware and operators do.
+enum ExtentSurgery {
+    static func load(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
+    static func save(_ bytes: [UInt8], _ path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+
+    static func storeLE32(_ value: UInt32, _ bytes: inout [UInt8], at offset: Int) {
+        for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+    }
+
+    /// Record offsets and lengths: from the footer, or by scanning an open extent.
+    static func records(_ path: String) throws -> [(key: BlockKey, offset: Int, length: Int)] {
+        if let footer = try ExtentReader(path: path).footer() {
+            return footer.map { ($0.key, Int($0.offset), Int($0.length)) }
+        }
+        var out: [(BlockKey, Int, Int)] = []
+        _ = try ExtentReader(path: path).scan(onRecord: { out.append(($0.key, Int($0.offset), Int($0.length))) })
+        return out
+    }
+
+    static func flipDataBit(_ path: String, record: (key: BlockKey, offset: Int, length: Int), rng: inout SeededGenerator) throws {
+        var bytes = try load(path)
+        bytes[record.offset + 64 + Int.random(in: 0..<max(1, record.length), using: &rng)] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))
+        try save(bytes, path)
+    }
+
+    static func flipHeaderBit(_ path: String, record: (key: BlockKey, offset: Int, length: Int), rng: inout SeededGenerator) throws {
+        var bytes = try load(path)
+        bytes[record.offset + 8 + Int.random(in: 0..<32, using: &rng)] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))  // a key bit
+        try save(bytes, path)
+    }
+
+    static func truncate(_ path: String, record: (key: BlockKey, offset: Int, length: Int)) throws {
+        let bytes = try load(path)
+        try save(Array(bytes.prefix(record.offset + 64 + record.length / 2)), path)
+    }
+
+    static func insertBytes(_ path: String, record: (key: BlockKey, offset: Int, length: Int), rng: inout SeededGenerator) throws {
+        var bytes = try load(path)
+        bytes.insert(contentsOf: (0..<17).map { _ in UInt8.random(in: 1...255, using: &rng) }, at: record.offset)
+        try save(bytes, path)
+    }
+
+    /// Another block's data under this record's key, every CRC recomputed.
+    static func misdirect(_ path: String, record: (key: BlockKey, offset: Int, length: Int), rng: inout SeededGenerator) throws {
+        var bytes = try load(path)
+        let other = (0..<record.length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes.replaceSubrange((record.offset + 64)..<(record.offset + 64 + record.length), with: other)
+        storeLE32(CRC32C.checksum(other), &bytes, at: record.offset + 44)
+        storeLE32(CRC32C.checksum(Array(bytes[record.offset..<(record.offset + 60)])), &bytes, at: record.offset + 60)
+        try save(bytes, path)
+    }
+
+    /// The extent as it was earlier: its first records, before it was sealed.
+    static func makeStale(_ path: String, keeping record: (key: BlockKey, offset: Int, length: Int)) throws {
+        let bytes = try load(path)
+        try save(Array(bytes.prefix(record.offset)), path)
+    }
+}
