@@ -302,7 +302,10 @@ let package = Package(
                 "VigilCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
-            resources: [.copy("Corpus")]),
+            resources: [.copy("Corpus"), .copy("FuzzSeeds")]),
+        .testTarget(
+            name: "VigilNodeTests",
+            dependencies: ["VigilCore", "VigilNode", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "VigilPostgresTests",
             dependencies: ["VigilCore", "VigilPostgres", "VigilTestSupport"]),

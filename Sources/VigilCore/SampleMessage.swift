@@ -47,6 +47,7 @@ public struct SampleMessage: Sendable, Equatable {
         }
         return try value.withUnsafeBytes { raw in
             guard raw[0] == version else { throw SampleDecodeError(detail: "unknown version \(raw[0])") }
+            guard raw[2] == 0, raw[3] == 0 else { throw SampleDecodeError(detail: "reserved bytes are not zero") }
             let zoneLength = Int(raw[1])
             guard zoneLength <= maxZoneLength, raw.count == fixedSize + zoneLength else {
                 throw SampleDecodeError(detail: "value is \(raw.count) bytes, zone length \(zoneLength) does not fit")
