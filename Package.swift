@@ -352,6 +352,10 @@ let package = Package(
             ],
             path: "Tests/OperabilityTests"),
         .testTarget(
+            name: "DRTTests",
+            dependencies: ["VigilCore", "VigilDev", "VigilTestSupport"],
+            path: "Tests/DRTTests"),
+        .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),
     ]
