@@ -4,6 +4,7 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 import VigilCore
+import VigilPostgres
 import VigilTelemetry
 
 /// Builds the frontend's HTTP application: `PUT /v1/blocks`, `GET` and `DELETE /v1/blocks/{key}`.
@@ -30,6 +31,9 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
             case .unavailable: throw APIError(.serviceUnavailable, "unavailable", error.description)
             case .tooLarge: throw APIError(.contentTooLarge, "too_large", error.description)
             }
+        } catch let error as PostgresError {
+            // The index is down or restarting: the block's fate is unknown, not bad.
+            throw APIError(.serviceUnavailable, "index_unavailable", "the block index cannot be reached; retry: \(error.message)")
         }
     }
 

@@ -75,6 +75,13 @@ public struct FrontendClientError: Error, Sendable, CustomStringConvertible {
     public var status: Int
     public var body: [UInt8]
     public var isUnreachable: Bool { status == 0 }
+    /// The API's error code (`unavailable`, `index_unavailable`, …), when it sent one.
+    public var code: String? {
+        (try? JSONSerialization.jsonObject(with: Data(body))).flatMap { ($0 as? [String: Any])?["error"] as? String }
+    }
+    /// The frontend could not say anything about the block (its index is down):
+    /// not a verdict on the data, so ask again later.
+    public var isIndexUnavailable: Bool { code == "index_unavailable" }
     public var isRetriable: Bool { status == 0 || status == 503 }
     public var description: String {
         let text = String(decoding: body.prefix(500), as: UTF8.self)

@@ -87,6 +87,7 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         while !Task.isShuttingDownGracefully {
             let outcome = try await check.step(from: pass.cursor ?? [], limiter: limiter)
             try await record(outcome)
+            status.withLock { $0.lastError = nil }
             pass.cursor = outcome.cursor
             pass.itemsChecked += Int64(outcome.items)
             pass.bytesChecked += Int64(outcome.bytes)

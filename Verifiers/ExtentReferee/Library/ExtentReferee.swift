@@ -52,10 +52,15 @@ public final class ExtentReferee: Service, Sendable {
         thread.name = "vigil.referee.inotify"
         thread.start()
         var pairing = TransitionPairing()
+        var lastReconcile = ContinuousClock.now
         await withGracefulShutdownHandler {
             for await batch in stream {
                 for transition in pairing.feed(batch) {
                     await judgeRetrying(transition)
+                }
+                if ContinuousClock.now - lastReconcile >= config.reconcileInterval {
+                    await judgeRetrying(.overflow)  // a periodic reconcile, as after an overflow
+                    lastReconcile = .now
                 }
             }
         } onGracefulShutdown: {
@@ -76,11 +81,10 @@ public final class ExtentReferee: Service, Sendable {
     }
 
     private func judgeRetrying(_ transition: Transition) async {
-        seen.withLock { $0 += 1 }
+        if transition == .overflow { logger.info("reconciling with the index") } else { seen.withLock { $0 += 1 } }
         for attempt in 1...5 {
             do {
                 if transition == .overflow {
-                    logger.warning("inotify queue overflowed; reconciling with the index")
                     try await reconcile()
                 } else {
                     try await judge(transition)

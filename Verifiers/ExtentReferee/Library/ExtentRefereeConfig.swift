@@ -10,6 +10,8 @@ public struct ExtentRefereeConfig: Sendable {
     /// The retention an unlink must respect after a passed inspection (as the master's).
     public var retention: Duration = .seconds(86_400)
     public var profile: CadenceProfile = .production
+    /// Besides at start and after an overflow, reconcile with the index this often (each one a pass).
+    public var reconcileInterval: Duration = .seconds(3600)
     public var host = "127.0.0.1"
     public var port = 7700
 
@@ -23,6 +25,7 @@ public struct ExtentRefereeConfig: Sendable {
     public mutating func applyDevProfile(retentionSeconds: Int = 5) {
         profile = .dev
         retention = .seconds(retentionSeconds)
+        reconcileInterval = .seconds(3)
     }
 
     public var scope: String { "\(zone)/node-\(nodeID)" }

@@ -35,6 +35,15 @@ public final class MetadataScanner: VerifierCheck {
     }
 
     public func step(from cursorBytes: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
+        do {
+            return try await checkedStep(from: cursorBytes, limiter: limiter)
+        } catch let error as PostgresError where error.code == .connection {
+            connection.withLock { $0 = nil }  // reconnect on the next step (the server restarted)
+            throw error
+        }
+    }
+
+    private func checkedStep(from cursorBytes: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
         var cursor = ScannerCursor(cursorBytes)
         var outcome = StepOutcome(cursor: [], passComplete: false)
         if !cursor.exhausted {

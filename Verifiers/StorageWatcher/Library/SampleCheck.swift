@@ -28,7 +28,7 @@ func checkSample(_ sample: SampleMessage, client: FrontendClient) async -> Sampl
         case .notFound:
             return .failed(kind: "not_found", detail: "the frontend has no block with this key")
         }
-    } catch let error as FrontendClientError where error.isUnreachable {
+    } catch let error as FrontendClientError where error.isUnreachable || error.isIndexUnavailable {
         return .frontendUnreachable
     } catch {
         return .failed(kind: "unreadable", detail: "\(error)")
