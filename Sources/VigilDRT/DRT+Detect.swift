@@ -55,8 +55,18 @@ extension DRT {
         for i in injected.indices {
             guard let (volume, node) = injected[i].restore else { continue }
             let name = ExtentName(volume: UInt64(volume), generation: 1)
-            let deadline = ContinuousClock.now + .seconds(30)
-            // The master carries out the bad instruction asynchronously; restore once it has.
+            // Withdraw the bad instruction if the master has not carried it out yet.
+            let withdrawn = try await index.pool.withConnection { c in
+                try await c.query(
+                    "DELETE FROM extent_instructions WHERE kind = 'trash' AND node_id = $1 AND volume_id = $2 AND executed_at IS NULL",
+                    [.int32(Int32(node.id)), .int64(volume)]).affectedRows
+            }
+            if withdrawn > 0 {
+                injected[i].report?.repaired = true
+                log("withdrew the trash instruction for \(name) on \(node.name)")
+                continue
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
             while !FileManager.default.fileExists(atPath: "\(node.dataDirectory)/trash/\(name)"), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(200))
             }

@@ -12,15 +12,16 @@ extension DRT {
             let (volume, node, path) = try await freshReplica()
             let records = try ExtentSurgery.records(path)
             let record = records[Int.random(in: 0..<records.count, using: &rng)]
-            let kinds: [String]
             switch fault {
-            case .bitFlipData: try ExtentSurgery.flipDataBit(path, record: record, rng: &rng); kinds = ["data_crc"]
-            case .bitFlipHeader: try ExtentSurgery.flipHeaderBit(path, record: record, rng: &rng); kinds = ["header_crc"]
-            case .truncatedExtent: try ExtentSurgery.truncate(path, record: record); kinds = ["truncated_tail", "length_past_end"]
-            case .insertedBytes: try ExtentSurgery.insertBytes(path, record: record, rng: &rng); kinds = ["bad_magic", "header_crc", "footer_corrupt", "length_past_end"]
-            case .misdirectedWrite: try ExtentSurgery.misdirect(path, record: record, rng: &rng); kinds = ["key_mismatch"]
-            default: try ExtentSurgery.makeStale(path, keeping: records[records.count / 2]); kinds = ["truncated_tail"]
+            case .bitFlipData: try ExtentSurgery.flipDataBit(path, record: record, rng: &rng)
+            case .bitFlipHeader: try ExtentSurgery.flipHeaderBit(path, record: record, rng: &rng)
+            case .truncatedExtent: try ExtentSurgery.truncate(path, record: record)
+            case .insertedBytes: try ExtentSurgery.insertBytes(path, record: record, rng: &rng)
+            case .misdirectedWrite: try ExtentSurgery.misdirect(path, record: record, rng: &rng)
+            default: try ExtentSurgery.makeStale(path, keeping: records[records.count / 2])
             }
+            // The extent was untouched before: any problem the scrubber names in it is this fault.
+            let kinds = ExtentProblem.allKinds.map(\.rawValue)
             let name = "v\(volume).g1.extent"
             return Injected(
                 fault: fault, target: "\(node.name) \(name) record at \(record.offset)",

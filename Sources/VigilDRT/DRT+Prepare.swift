@@ -10,8 +10,9 @@ extension DRT {
     func prepare(extentFaults: Int, journalFaults: Int) async throws {
         let frontend = FrontendClient(address: zone.frontend)
         var written = 0
-        while try await sealedReplicas().count < extentFaults + 2 {
-            guard written < 20_000 else { throw DevClusterError("could not seal enough volumes for \(extentFaults) faults") }
+        // One fault per volume: as many sealed volumes as faults that need one.
+        while try await Set(sealedReplicas().map(\.volume)).count < extentFaults + 2 {
+            guard written < 40_000 else { throw DevClusterError("could not seal enough volumes for \(extentFaults) faults") }
             for _ in 0..<50 {
                 _ = try await frontend.put((0..<(64 << 10)).map { _ in UInt8.random(in: 0...255, using: &rng) })
                 written += 1

@@ -4,7 +4,8 @@ import VigilCore
 /// Damages an extent file the ways real disks, firmware and operators do.
 enum ExtentSurgery {
     static func load(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
-    static func save(_ bytes: [UInt8], _ path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+    /// Replaces the file at once (written aside, renamed), as a disk returning bad data would.
+    static func save(_ bytes: [UInt8], _ path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic) }
 
     static func storeLE32(_ value: UInt32, _ bytes: inout [UInt8], at offset: Int) {
         for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
@@ -20,16 +21,23 @@ enum ExtentSurgery {
         return out
     }
 
+    /// Flips one bit where it lies, in place: the file stays the same file (an
+    /// open extent keeps taking appends).
+    static func flipBit(_ path: String, at offset: Int, bit: Int) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(offset))
+        guard let byte = try handle.read(upToCount: 1)?.first else { return }
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: Data([byte ^ UInt8(1 << bit)]))
+    }
+
     static func flipDataBit(_ path: String, record: (key: BlockKey, offset: Int, length: Int), rng: inout SeededGenerator) throws {
-        var bytes = try load(path)
-        bytes[record.offset + 64 + Int.random(in: 0..<max(1, record.length), using: &rng)] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))
-        try save(bytes, path)
+        try flipBit(path, at: record.offset + 64 + Int.random(in: 0..<max(1, record.length), using: &rng), bit: Int.random(in: 0..<8, using: &rng))
     }
 
     static func flipHeaderBit(_ path: String, record: (key: BlockKey, offset: Int, length: Int), rng: inout SeededGenerator) throws {
-        var bytes = try load(path)
-        bytes[record.offset + 8 + Int.random(in: 0..<32, using: &rng)] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))  // a key bit
-        try save(bytes, path)
+        try flipBit(path, at: record.offset + 8 + Int.random(in: 0..<32, using: &rng), bit: Int.random(in: 0..<8, using: &rng))  // a key bit
     }
 
     static func truncate(_ path: String, record: (key: BlockKey, offset: Int, length: Int)) throws {

@@ -62,7 +62,8 @@ public final class Frontend: Sendable {
             let failed = await writeReplicas(lease, key: key, data: data)
             if !failed.isEmpty {
                 failedReplicaWrites.increment(by: failed.count)
-                await allocator.fail(lease, failedNodes: failed.map(\.node))
+                // A sealed volume (409) is the volume's state, not the node's health.
+                await allocator.fail(lease, failedNodes: failed.filter(\.nodeAtFault).map(\.node))
                 lastError = FrontendError.unavailable("replica writes failed: \(failed.map(\.error))")
                 continue
             }
@@ -83,19 +84,20 @@ public final class Frontend: Sendable {
     }
 
     /// Writes to every replica in parallel; returns the ones that failed.
-    private func writeReplicas(_ lease: VolumeLease, key: BlockKey, data: [UInt8]) async -> [(node: Int, error: String)] {
-        await withTaskGroup(of: (Int, String)?.self) { group in
+    private func writeReplicas(_ lease: VolumeLease, key: BlockKey, data: [UInt8]) async -> [(node: Int, error: String, nodeAtFault: Bool)] {
+        await withTaskGroup(of: (Int, String, Bool)?.self) { group in
             for node in lease.replicas {
                 group.addTask {
                     do {
                         try await NodeClient(address: node.address, token: self.config.nodeToken).put(volume: UInt64(lease.volume), key: key, data: data)
                         return nil
                     } catch {
-                        return (node.id, "\(node.name): \(error)")
+                        let sealed = (error as? NodeClientError)?.kind == .status(409)
+                        return (node.id, "\(node.name): \(error)", !sealed)
                     }
                 }
             }
-            var failed: [(node: Int, error: String)] = []
+            var failed: [(node: Int, error: String, nodeAtFault: Bool)] = []
             for await result in group { if let result { failed.append(result) } }
             return failed
         }

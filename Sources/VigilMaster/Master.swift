@@ -38,9 +38,11 @@ public final class Master: Service, Sendable {
     public func runOnce() async {
         do {
             try await sealClosedVolumes()
-            while let request = try await index.claimRepair() {
+            // A bounded number of repairs per round, so that trash, unlink and
+            // drain work keeps moving behind a long queue of repairs.
+            for _ in 0..<8 {
+                guard let request = try await index.claimRepair(), !Task.isShuttingDownGracefully else { break }
                 await execute(request)
-                if Task.isShuttingDownGracefully { break }
             }
             if let threshold = config.gcThreshold { try await collectGarbage(threshold: threshold) }
             try await drainNodes()

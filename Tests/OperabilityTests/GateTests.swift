@@ -21,7 +21,7 @@ struct GateTests {
             let frontend = FrontendClient(address: cluster.zones[0].frontend)
             for _ in 0..<200 { _ = try await frontend.put(randomBlock(512...2048)) }
             var last = (status: Int32(-1), output: "")
-            #expect(try await eventually(timeout: .seconds(120), interval: .seconds(1)) {
+            #expect(try await eventually(timeout: .seconds(240), interval: .seconds(1)) {
                 last = try Self.gate(cluster)
                 return last.status == 0
             }, "gate never signed off: \(last.output)")

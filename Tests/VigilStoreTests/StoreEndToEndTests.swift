@@ -31,9 +31,9 @@ struct StoreEndToEndTests {
                 }
                 // Kill a node once a third is written; bring it back at two thirds.
                 group.addTask {
-                    #expect(await eventually(timeout: .seconds(120)) { written.value.count >= total / 3 })
+                    #expect(await eventually(timeout: .seconds(400)) { written.value.count >= total / 3 })
                     DevCluster.kill9(victim)
-                    #expect(await eventually(timeout: .seconds(120)) { written.value.count >= 2 * total / 3 })
+                    #expect(await eventually(timeout: .seconds(400)) { written.value.count >= 2 * total / 3 })
                     var restarted = victim
                     try DevCluster.restart(&restarted)
                     #expect(await eventually(timeout: .seconds(30)) { await DevCluster.isHealthy(victim.health!) })

@@ -30,6 +30,12 @@ public struct ExtentProblem: Sendable, Equatable, CustomStringConvertible {
         public static let unreadable = Kind(rawValue: "unreadable")
     }
 
+    /// Every kind a reader names.
+    public static let allKinds: [Kind] = [
+        .badExtentHeader, .badMagic, .headerCRC, .dataCRC, .badLength, .lengthPastEnd, .truncatedTail, .keyMismatch,
+        .footerMismatch, .footerCorrupt, .unreadable,
+    ]
+
     public var kind: Kind
     /// Byte offset in the extent file where the problem starts.
     public var offset: UInt64

@@ -30,6 +30,10 @@ public final class ExtentReferee: Service, Sendable {
     public var transitionsSeen: Int { seen.withLock { $0 } }
 
     public func run() async throws {
+        // The node may not have made its directories yet.
+        for directory in ["extents", "trash"] {
+            try FileManager.default.createDirectory(atPath: "\(config.dataDirectory)/\(directory)", withIntermediateDirectories: true)
+        }
         let watcher = try InotifyWatcher(directories: [
             "extents": config.dataDirectory + "/extents", "trash": config.dataDirectory + "/trash",
         ])
