@@ -71,7 +71,12 @@ extension DRT {
                 try await Task.sleep(for: .milliseconds(200))
             }
             let id = try await index.recordInstruction(kind: "restore", node: node.id, volume: volume, generation: 1, reason: "drt: undo a bad trash instruction")
-            try await NodeClient(address: node.address, token: cluster.tokens.admin).restore(name, instruction: id)
+            do {
+                try await NodeClient(address: node.address, token: cluster.tokens.admin).restore(name, instruction: id)
+            } catch let error as NodeClientError where error.code == "generation_conflict" {
+                // A repair already put a verified copy back into service on that node.
+                log("\(name) on \(node.name) is already back in service")
+            }
             try await index.markExecuted(id)
             try await index.setReplicaState(volume: volume, node: node.id, state: "live")
             injected[i].report?.repaired = true

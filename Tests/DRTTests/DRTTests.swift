@@ -28,7 +28,7 @@ struct DRTTests {
                 "\(Processes.executableDirectory)/vigil", "drt", "--cluster", DevCluster.clusterPath(cluster.directory),
                 "--faults", "13", "--seed", "7", "--timeout-seconds", "150", "--json",
             ])
-            let json = try #require(result.output.firstIndex(of: "{").map { String(result.output[$0...]) })
+            let json = try #require(result.output.firstIndex(of: "{").map { String(result.output[$0...]) }, "drt printed: \(result.output.suffix(3000))")
             let report = try JSONDecoder().decode(Report.self, from: Data(json.utf8))
             #expect(report.injected == 13)
             #expect(Set(report.faults.map(\.class)).count == 13, "every class once")
