@@ -16,7 +16,7 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
 
     @Sendable func authorize(_ request: Request) throws {
         guard let expected = config.clientToken else { return }
-        guard let token = request.bearerToken, constantTimeEquals(token, expected) else {
+        guard let token = request.bearerToken, constantTimeEqual(Array(token.utf8), Array(expected.utf8)) else {
             throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer <token>")
         }
     }
@@ -59,10 +59,4 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-frontend"),
         logger: logger)
-}
-
-func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    guard x.count == y.count else { return false }
-    return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
 }

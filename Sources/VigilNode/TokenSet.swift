@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Bearer tokens and the role each grants. Compared in constant time.
 public struct TokenSet: Sendable {
@@ -47,12 +48,4 @@ public struct TokenSet: Sendable {
 public struct TokenFileError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
-}
-
-/// Compares without an early exit, so timing reveals nothing but the length.
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for i in 0..<a.count { difference |= a[i] ^ b[i] }
-    return difference == 0
 }
