@@ -109,7 +109,7 @@ let package = Package(
             ]),
         .target(
             name: "VigilDRT",
-            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilNodeClient", "VigilFrontendClient"]),
+            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilKafka", "VigilNodeClient", "VigilFrontendClient", "VigilStorageWatcher"]),
         .target(
             name: "VigilGate",
             dependencies: ["VigilPostgres"]),
@@ -280,7 +280,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "VigilCore", "VigilDev", "VigilKafka", "VigilMetadataScanner", "VigilNodeClient", "VigilPostgres",
+                "VigilCore", "VigilDev", "VigilFrontendClient", "VigilKafka", "VigilMetadataScanner", "VigilNodeClient", "VigilPostgres",
                 "VigilStorageWatcher", "VigilVerifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

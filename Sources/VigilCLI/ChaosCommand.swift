@@ -30,6 +30,8 @@ struct ChaosCommand: AsyncParsableCommand {
             print("\n\(report.events.count) disturbances, \(report.blocksWritten) blocks written, \(report.blocksLost) lost, \(report.falsePositives.count) false positives")
             for f in report.falsePositives { print("  false positive: \(f)") }
             for v in report.verifiersWithoutPass { print("  no full pass after settling: \(v)") }
+            print("\(report.samplesPublished) samples published; \(report.stagesBehind.isEmpty ? "every one checked at every watcher stage" : "stages behind:")")
+            for s in report.stagesBehind { print("  \(s)") }
         }
         if !report.passed { throw ExitCode(1) }
     }

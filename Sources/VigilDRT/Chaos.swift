@@ -2,7 +2,9 @@ import Foundation
 import VigilCore
 import VigilDev
 import VigilFrontendClient
+import VigilKafka
 import VigilPostgres
+import VigilStorageWatcher
 
 /// The chaos run: a write/read load with every verifier running while random
 /// daemons are killed with SIGKILL and restarted, and PostgreSQL and the Kafka
@@ -15,7 +17,11 @@ public struct ChaosReport: Sendable, Codable {
     public var blocksLost: Int
     public var falsePositives: [String]
     public var verifiersWithoutPass: [String]
-    public var passed: Bool { blocksLost == 0 && falsePositives.isEmpty && verifiersWithoutPass.isEmpty }
+    /// Samples the frontend published (the sample topic's high watermarks, summed).
+    public var samplesPublished: Int64
+    /// Watcher stages whose group had not committed every published sample, as "stage: committed of published".
+    public var stagesBehind: [String]
+    public var passed: Bool { blocksLost == 0 && falsePositives.isEmpty && verifiersWithoutPass.isEmpty && stagesBehind.isEmpty }
 }
 
 public final class Chaos {
@@ -76,6 +82,7 @@ public final class Chaos {
             let complete = Set((0..<done.count).map { done.string($0, 0) })
             missingPasses.removeAll { complete.contains($0) }
         }
+        let (published, behind) = try await waitForEveryStage(zone: zone.name, until: deadline)
         var lost = 0
         for key in keys {
             guard case .found(let data)? = try? await frontend.get(key), BlockKey.of(data) == key else {
@@ -91,7 +98,37 @@ public final class Chaos {
         let falsePositives = (0..<findings.count).map { findings.string($0, 0) }
         return ChaosReport(
             seconds: Double(seconds), events: events, blocksWritten: keys.count, blocksLost: lost,
-            falsePositives: falsePositives, verifiersWithoutPass: missingPasses)
+            falsePositives: falsePositives, verifiersWithoutPass: missingPasses, samplesPublished: published, stagesBehind: behind)
+    }
+
+    /// Waits until every watcher stage's group has committed the sample topic's
+    /// high watermark on every partition: every sample checked at every stage.
+    /// Returns the samples published and the stages still behind at `deadline`.
+    private func waitForEveryStage(zone: String, until deadline: ContinuousClock.Instant) async throws -> (Int64, [String]) {
+        var config = StorageWatcherConfig(zone: zone, kafkaBootstrap: cluster.kafka, frontendURL: "", databaseURL: "")
+        config.applyDevProfile()
+        let partitions = (0..<Int32(DevCluster.samplePartitions)).map { TopicPartition(topic: config.topic, partition: $0) }
+        var consumers: [(String, KafkaConsumer)] = []
+        for stage in config.stages {
+            consumers.append((stage.name, try KafkaConsumer(settings: ["bootstrap.servers": cluster.kafka], groupID: config.groupID(stage), topics: [])))
+        }
+        defer { for (_, c) in consumers { Task { await c.close() } } }
+        while true {
+            let high = try await consumers[0].1.highWatermarks(partitions)
+            let published = high.values.reduce(0, +)
+            var behind: [String] = []
+            for (stage, consumer) in consumers {
+                let committed = try await consumer.committed(partitions)
+                if partitions.contains(where: { committed[$0, default: 0] < high[$0, default: 0] }) {
+                    behind.append("\(stage): \(committed.values.reduce(0, +)) of \(published)")
+                }
+            }
+            if behind.isEmpty || ContinuousClock.now >= deadline {
+                log("samples: \(published) published; \(behind.isEmpty ? "every one checked at every stage" : "behind: \(behind)")")
+                return (published, behind)
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
     }
 
     /// One random disturbance.

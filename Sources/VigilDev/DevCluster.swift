@@ -7,6 +7,9 @@ import VigilPostgres
 /// and per zone its nodes, frontend and master, each a detached process.
 /// `up` is idempotent: on an existing cluster it restarts what is down.
 public enum DevCluster {
+    /// Partitions of each zone's sample topic, `vigil.samples.<zone>`.
+    public static let samplePartitions = 16
+
     public static func clusterPath(_ directory: String) -> String { "\(directory)/cluster.json" }
 
     @discardableResult

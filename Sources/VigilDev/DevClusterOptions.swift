@@ -13,8 +13,11 @@ public struct DevClusterOptions: Sendable {
     public var masterIntervalMs = 500
     /// Seconds a trash extent waits after a passed inspection before it is unlinked (dev profile).
     public var retentionSeconds = 5
-    /// Start the verifiers (dev profile) beside the store.
+    /// Start the verifiers beside the store.
     public var verifiers = true
+    /// The verifiers' cadence: `dev` (passes in seconds) or `production` (the
+    /// default rates, e.g. for measuring their overhead on the store).
+    public var verifierProfile = "dev"
 
     public init(directory: String) { self.directory = directory }
 }

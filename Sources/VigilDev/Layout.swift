@@ -53,7 +53,7 @@ struct Layout {
     }
 
     func startBroker() throws -> ClusterFile.Process {
-        let topics = options.zones.flatMap { ["--topic", "vigil.samples.\($0):16"] }
+        let topics = options.zones.flatMap { ["--topic", "vigil.samples.\($0):\(DevCluster.samplePartitions)"] }
         return try process("kafka-broker", "vigil-dev-broker", topics + ["--bootstrap-file", bootstrapFile], health: nil)
     }
 
@@ -93,47 +93,47 @@ struct Layout {
         if options.verifiers {
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/metadata-scanner", "vigil-metadata-scanner", [
-                "--zone", zone, "--database", Self.asRole(database, "vigil_verifier"), "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
+                "--zone", zone, "--database", Self.asRole(database, "vigil_verifier"), "--node-token-file", tokens.readerFile, "--profile", options.verifierProfile, "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         if options.verifiers {
             let inspectorPort = try freeLoopbackPort()
             processes.append(try process("\(zone)/trash-inspector", "vigil-trash-inspector", [
                 "--zone", zone, "--database", Self.asRole(database, "vigil_verifier"), "--node-token-file", tokens.readerFile, "--work-dir", "\(directory)/\(zone)/inspector",
-                "--profile", "dev", "--port", "\(inspectorPort)",
+                "--profile", options.verifierProfile, "--port", "\(inspectorPort)",
             ], health: "http://127.0.0.1:\(inspectorPort)/healthz"))
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/storage-watcher", "vigil-storage-watcher", [
-                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--database", Self.asRole(database, "vigil_verifier"), "--profile", "dev", "--port", "\(port)",
+                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--database", Self.asRole(database, "vigil_verifier"), "--profile", options.verifierProfile, "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)
         return (z, processes)
     }
 
-    /// A disk scrubber for one node, dev profile.
+    /// A disk scrubber for one node.
     func diskScrubber(zone: String, node: Int, dataDirectory: String, database: String) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("\(zone)/node-\(node)/disk-scrubber", "vigil-disk-scrubber", [
             "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", Self.asRole(database, "vigil_verifier"),
-            "--profile", "dev", "--port", "\(port)",
+            "--profile", options.verifierProfile, "--port", "\(port)",
         ], health: "http://127.0.0.1:\(port)/healthz")
     }
 
-    /// The global cross-zone verifier, dev profile, deep.
+    /// The global cross-zone verifier, deep.
     func crossZoneVerifier(journal: String, zones: [ClusterFile.Zone]) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("cross-zone-verifier", "vigil-cross-zone-verifier", [
-            "--journal", Self.asRole(journal, "vigil_verifier"), "--deep", "--node-token-file", tokens.readerFile, "--profile", "dev", "--port", "\(port)",
+            "--journal", Self.asRole(journal, "vigil_verifier"), "--deep", "--node-token-file", tokens.readerFile, "--profile", options.verifierProfile, "--port", "\(port)",
         ] + zones.flatMap { ["--zone", "\($0.name)=\(Self.asRole($0.database, "vigil_verifier"))"] }, health: "http://127.0.0.1:\(port)/healthz")
     }
 
-    /// An extent referee for one node, dev profile.
+    /// An extent referee for one node.
     func extentReferee(zone: String, node: Int, dataDirectory: String, database: String) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("\(zone)/node-\(node)/extent-referee", "vigil-extent-referee", [
             "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", Self.asRole(database, "vigil_verifier"),
-            "--retention-seconds", "\(options.retentionSeconds)", "--profile", "dev", "--port", "\(port)",
+            "--retention-seconds", "\(options.retentionSeconds)", "--profile", options.verifierProfile, "--port", "\(port)",
         ], health: "http://127.0.0.1:\(port)/healthz")
     }
 }

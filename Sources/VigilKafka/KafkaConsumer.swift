@@ -103,6 +103,24 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// Each partition's high watermark: the offset the next message produced to it will get,
+    /// so a group that has committed it there has consumed every message.
+    public func highWatermarks(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws -> [TopicPartition: Int64] {
+        let handle = handle
+        return try await onQueue {
+            var out: [TopicPartition: Int64] = [:]
+            for partition in partitions {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let err = rd_kafka_query_watermark_offsets(
+                    handle.pointer, partition.topic, partition.partition, &low, &high, Int32(timeout.components.seconds * 1000))
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "query_watermark_offsets") }
+                out[partition] = high
+            }
+            return out
+        }
+    }
+
     /// The partitions currently assigned to this member.
     public func assignment() async throws -> [TopicPartition] {
         let handle = handle

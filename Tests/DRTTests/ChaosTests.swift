@@ -12,11 +12,13 @@ struct ChaosTests {
         var blocksLost: Int
         var falsePositives: [String]
         var verifiersWithoutPass: [String]
+        var samplesPublished: Int64
+        var stagesBehind: [String]
     }
 
     @Test("daemons killed and restarted, Postgres and Kafka restarted, under load: nothing lost, nothing falsely reported, every verifier passes again")
     func smallChaosRun() async throws {
-        try await withTestCluster(volumeTargetBytes: 256 << 10, verifiers: true) { (cluster: ClusterFile) async throws in
+        try await withTestCluster(volumeTargetBytes: 256 << 10, verifiers: true, sampleRate: 0.1) { (cluster: ClusterFile) async throws in
             let result = try Command.runStatus([
                 "\(Processes.executableDirectory)/vigil", "chaos", "--cluster", DevCluster.clusterPath(cluster.directory),
                 "--seconds", "25", "--seed", "11", "--json",
@@ -30,6 +32,8 @@ struct ChaosTests {
             #expect(report.blocksLost == 0)
             #expect(report.falsePositives.isEmpty, "\(report.falsePositives)")
             #expect(report.verifiersWithoutPass.isEmpty, "\(report.verifiersWithoutPass)")
+            #expect(report.samplesPublished > 0, "the load's writes were sampled")
+            #expect(report.stagesBehind.isEmpty, "every sample checked at every stage: \(report.stagesBehind)")
             #expect(result.status == 0)
         }
     }

@@ -88,7 +88,7 @@ struct DeletionSafetyTests {
             for key in inGC.prefix(inGC.count * 2 / 3 + 1) { try await frontend.delete(key) }
             let survivors = Array(inGC.dropFirst(inGC.count * 2 / 3 + 1))
             let gcReplicas = try await index.replicas(of: gcVolume)
-            #expect(try await eventually(timeout: .seconds(90)) {
+            #expect(await eventually(timeout: .seconds(90)) {
                 for replica in gcReplicas {
                     let node = cluster.zones[0].nodes.first { $0.id == replica.node.id }!
                     for dir in ["extents", "trash"] where FileManager.default.fileExists(atPath: "\(node.dataDirectory)/\(dir)/v\(gcVolume).g1.extent") {

@@ -14,6 +14,8 @@ public final class MetadataScanner: VerifierCheck {
     let replicas: ReplicaMap
     /// The scan's own connection (a keyset page at a time).
     private let connection = Mutex<PostgresConnection?>(nil)
+    /// The next index page, read while the nodes answer about the current one.
+    private let prefetched = Mutex<(after: BlockKey, rows: Task<[BlockRow], Error>)?>(nil)
 
     static let blockKinds = ["missing", "only_in_trash"]
     /// Replicas found without their block, each time seen: the graph that should stay at zero.
@@ -39,6 +41,7 @@ public final class MetadataScanner: VerifierCheck {
             return try await checkedStep(from: cursorBytes, limiter: limiter)
         } catch let error as PostgresError where error.code == .connection {
             connection.withLock { $0 = nil }  // reconnect on the next step (the server restarted)
+            prefetched.withLock { $0 = nil }
             throw error
         }
     }
@@ -47,8 +50,8 @@ public final class MetadataScanner: VerifierCheck {
         var cursor = ScannerCursor(cursorBytes)
         var outcome = StepOutcome(cursor: [], passComplete: false)
         if !cursor.exhausted {
-            let page = try await BlockIndexScan.page(
-                connection: try await scanConnection(), range: config.range, after: cursor.lastKey, limit: config.pageSize)
+            let page = try await indexPage(after: cursor.lastKey)
+            if page.count == config.pageSize, let last = page.last { try await prefetch(after: last.key) }
             if let last = page.last {
                 let checked = try await check(page, onlyNode: nil)
                 outcome.merge(checked.outcome)
@@ -68,6 +71,7 @@ public final class MetadataScanner: VerifierCheck {
     /// Rechecks, a page at a time, ranges on nodes that did not answer before —
     /// once they answer again. While none does, waits a little.
     private func recheckDeferred(_ cursor: inout ScannerCursor, _ outcome: inout StepOutcome) async throws {
+        await dropPrefetched()
         for i in cursor.deferred.indices {
             let pending = cursor.deferred[i]
             guard let node = await replicas.node(pending.node),
@@ -87,6 +91,28 @@ public final class MetadataScanner: VerifierCheck {
             return
         }
         try await Task.sleep(for: .seconds(1))  // every node we wait for is still down
+    }
+
+    /// The page after `after`: the prefetched one when it is that page.
+    private func indexPage(after: BlockKey?) async throws -> [BlockRow] {
+        if let after, let pending = prefetched.withLock({ $0?.after == after ? $0.take() : nil }) {
+            return try await pending.rows.value
+        }
+        await dropPrefetched()
+        return try await BlockIndexScan.page(connection: try await scanConnection(), range: config.range, after: after, limit: config.pageSize)
+    }
+
+    private func prefetch(after: BlockKey) async throws {
+        let (connection, range, limit) = (try await scanConnection(), config.range, config.pageSize)
+        let rows = Task { try await BlockIndexScan.page(connection: connection, range: range, after: after, limit: limit) }
+        prefetched.withLock { $0 = (after, rows) }
+    }
+
+    /// Forgets a prefetched page the scan no longer wants (the cursor moved
+    /// elsewhere), once its query is over.
+    private func dropPrefetched() async {
+        guard let stale = prefetched.withLock({ $0.take() }) else { return }
+        _ = try? await stale.rows.value
     }
 
     private func scanConnection() async throws -> PostgresConnection {

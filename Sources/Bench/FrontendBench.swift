@@ -1,0 +1,89 @@
+import Foundation
+import VigilCore
+import VigilDev
+import VigilFrontendClient
+
+/// Frontend PUT and GET throughput with every verifier running at its default
+/// production rates, against the same with none. One local cluster (one zone,
+/// 4 nodes, fsync on) with the verifiers started; "none" stops them with
+/// SIGSTOP and "all" resumes them with SIGCONT. Short windows alternate so
+/// that the machine's drift falls on both sides alike.
+enum FrontendBench {
+    static let verifierRoles = ["metadata-scanner", "trash-inspector", "storage-watcher", "disk-scrubber", "extent-referee", "cross-zone-verifier"]
+
+    static func run(directory: URL, windowSeconds: Int, rounds: Int, blockBytes: Int, concurrency: Int) async throws {
+        var options = DevClusterOptions(directory: directory.path)
+        options.zones = ["zone-a"]
+        options.verifierProfile = "production"
+        options.volumeTargetBytes = 64 << 20
+        let cluster = try await DevCluster.up(options, log: { _ in })
+        do {
+            try await measure(cluster, windowSeconds: windowSeconds, rounds: rounds, blockBytes: blockBytes, concurrency: concurrency)
+        } catch {
+            try? await DevCluster.down(cluster, purge: true)
+            throw error
+        }
+        try await DevCluster.down(cluster, purge: true)
+    }
+
+    static func measure(_ cluster: ClusterFile, windowSeconds: Int, rounds: Int, blockBytes: Int, concurrency: Int) async throws {
+        let verifiers = cluster.processes.filter { p in verifierRoles.contains { p.name.hasSuffix($0) } }
+        func setVerifiers(running: Bool) { for p in verifiers { kill(p.pid, running ? SIGCONT : SIGSTOP) } }
+        defer { setVerifiers(running: true) }
+        print("frontend_cluster: 1 zone, 4 nodes, R=3, fsync on, \(verifiers.count) verifier processes at production rates, \(blockBytes) B blocks, \(concurrency) clients")
+
+        let frontend = FrontendClient(address: cluster.zones[0].frontend)
+        let written = LockedValue<[BlockKey]>([])
+        var perSide: [String: [Bool: (ops: Int, seconds: Double)]] = [:]
+        for operation in ["put", "get"] {
+            for round in 0..<rounds {
+                // Alternate which side goes first, so neither always follows the other.
+                for running in round % 2 == 0 ? [false, true] : [true, false] {
+                    setVerifiers(running: running)
+                    let (ops, elapsed) = try await load(operation, frontend: frontend, written: written, seconds: windowSeconds, blockBytes: blockBytes, concurrency: concurrency)
+                    let sum = perSide[operation, default: [:]][running, default: (0, 0)]
+                    perSide[operation, default: [:]][running] = (sum.ops + ops, sum.seconds + elapsed)
+                }
+            }
+            let none = perSide[operation]![false]!
+            let all = perSide[operation]![true]!
+            let noneRate = Double(none.ops) / none.seconds
+            let allRate = Double(all.ops) / all.seconds
+            figure("frontend_\(operation)_per_s_no_verifiers", noneRate, "ops/s")
+            figure("frontend_\(operation)_per_s_all_verifiers", allRate, "ops/s")
+            figure("frontend_\(operation)_with_verifiers_ratio", allRate / noneRate)
+        }
+    }
+
+    /// Runs `concurrency` clients doing `operation` for `seconds`; returns the successful operations and the time taken.
+    static func load(_ operation: String, frontend: FrontendClient, written: LockedValue<[BlockKey]>, seconds: Int, blockBytes: Int, concurrency: Int) async throws -> (Int, Double) {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        return try await timed {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for client in 0..<concurrency {
+                    group.addTask {
+                        var done = 0
+                        var counter = UInt64(client) << 40 | UInt64.random(in: 0..<(1 << 32))
+                        var data = [UInt8](repeating: 0, count: blockBytes)
+                        while ContinuousClock.now < deadline {
+                            if operation == "put" {
+                                counter &+= 1
+                                withUnsafeBytes(of: counter) { for (i, b) in $0.enumerated() { data[i] = b } }
+                                let result = try await frontend.put(data)
+                                if let key = BlockKey(hex: result.key) { written.withLock { $0.append(key) } }
+                            } else {
+                                guard let key = written.withLock({ $0.randomElement() }) else { return done }
+                                guard case .found(let bytes) = try await frontend.get(key), BlockKey.of(bytes) == key else {
+                                    throw DevClusterError("GET \(key.hex) did not return the block")
+                                }
+                            }
+                            done += 1
+                        }
+                        return done
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+        }
+    }
+}
