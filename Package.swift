@@ -317,7 +317,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "VigilVerifierTests",
-            dependencies: ["VigilVerifier"]),
+            dependencies: ["VigilVerifier", "VigilPostgres", "VigilTestSupport"]),
         .testTarget(
             name: "DiskScrubberTests",
             dependencies: [

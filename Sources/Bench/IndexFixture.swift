@@ -25,7 +25,8 @@ struct IndexFixture {
 
     static func start(in directory: URL, blocks: Int, journal: Bool = false) async throws -> IndexFixture {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let postgres = try PrivatePostgres.start(in: directory.appendingPathComponent("pg"), fast: true)
+        // Buffers that hold the whole index, as a production index server's would.
+        let postgres = try PrivatePostgres.start(in: directory.appendingPathComponent("pg"), fast: true, settings: ["shared_buffers": "1GB"])
         try await postgres.createDatabase("bench")
         let readerTokenFile = directory.appendingPathComponent("reader-token").path
         try "bench-reader\n".write(toFile: readerTokenFile, atomically: true, encoding: .utf8)
@@ -53,7 +54,7 @@ struct IndexFixture {
         (_, loadSeconds) = try await timed {
             try await db.query("""
                 INSERT INTO blocks (key, volume_id, length, checksum, state)
-                SELECT sha256(i::text::bytea), i % $2 + 1, length(i::text), 0, 0 FROM generate_series(1, $1::int8) AS i
+                SELECT sha256(i::text::bytea), i % $2 + 1, length(i::text), 0, 0 FROM generate_series(1, $1::int8) AS i ORDER BY 1
                 """, [.int64(Int64(blocks)), .int64(Int64(volumes))])
             try await db.simpleQuery("VACUUM ANALYZE blocks")
             try await db.query("INSERT INTO volumes (id, state) SELECT v, 'sealed' FROM generate_series(1, $1::int8) AS v", [.int64(Int64(volumes))])

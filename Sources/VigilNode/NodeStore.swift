@@ -121,21 +121,32 @@ public final class NodeStore: Sendable {
 
     /// Presence of each (key, volume) pair, from memory only.
     public func check(_ pairs: [(BlockKey, UInt64)]) -> [Presence] {
-        state.withLock { s in pairs.map { s.index.presence(key: $0.0, volume: $0.1) } }
+        check(keys: pairs.map(\.0), volumes: pairs.map(\.1)).map { Presence(rawValue: $0)! }
     }
 
     /// Presence for a raw request body of 40-byte entries; nil when malformed.
     public func check(body: UnsafeRawBufferPointer) -> [UInt8]? {
         guard body.count % 40 == 0 else { return nil }
         let n = body.count / 40
-        return state.withLock { s in
-            var out = [UInt8](repeating: 0, count: n)
-            for i in 0..<n {
-                let base = i * 40
-                let key = BlockKey(bytes: UnsafeRawBufferPointer(rebasing: body[base..<(base + 32)]))!
-                let volume = UInt64(littleEndian: body.loadUnaligned(fromByteOffset: base + 32, as: UInt64.self))
-                out[i] = s.index.presence(key: key, volume: volume).rawValue
+        let keys = (0..<n).map { BlockKey(bytes: UnsafeRawBufferPointer(rebasing: body[($0 * 40)..<($0 * 40 + 32)]))! }
+        let volumes = (0..<n).map { UInt64(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 40 + 32, as: UInt64.self)) }
+        return check(keys: keys, volumes: volumes)
+    }
+
+    /// A batch in key order (the metadata scanner's) is answered a volume at a
+    /// time from sorted keys; any other order, key by key from the hash table.
+    func check(keys: [BlockKey], volumes: [UInt64]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: keys.count)
+        guard zip(keys, keys.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            return state.withLock { s in
+                for i in keys.indices { out[i] = s.index.presence(key: keys[i], volume: volumes[i]).rawValue }
+                return out
             }
+        }
+        var byVolume: [UInt64: [Int]] = [:]
+        for (i, volume) in volumes.enumerated() { byVolume[volume, default: []].append(i) }
+        return state.withLock { s in
+            for (volume, indices) in byVolume { s.index.presence(ascending: keys, volume: volume, indices: indices, into: &out) }
             return out
         }
     }

@@ -28,7 +28,8 @@ public struct PrivatePostgres: Sendable {
 
     /// Starts the server in `directory`, creating the cluster on first use.
     /// `port` 0 picks a free one. Durability is off when `fast` (tests only).
-    public static func start(in directory: URL, port: Int = 0, fast: Bool = false) throws -> PrivatePostgres {
+    /// `settings` are extra server settings, e.g. `shared_buffers`.
+    public static func start(in directory: URL, port: Int = 0, fast: Bool = false, settings: [String: String] = [:]) throws -> PrivatePostgres {
         let bin = try binDirectory()
         let server = PrivatePostgres(directory: directory, port: port == 0 ? try freeLoopbackPort() : port)
         let fm = FileManager.default
@@ -44,6 +45,7 @@ public struct PrivatePostgres: Sendable {
         try server.handOver()
         var options = "-p \(server.port) -k \(server.socketDirectory.path) -c listen_addresses=127.0.0.1 -c max_connections=200"
         if fast { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)=\(value)" }
         try server.asServerUser([
             "\(bin)/pg_ctl", "-D", server.dataDirectory.path, "-l", server.logFile.path,
             "-o", options, "-w", "-t", "60", "start",

@@ -103,11 +103,19 @@ public struct VerifierLedger: Sendable {
     /// Resolves this verifier's open findings under `subjectPrefix`; returns how many.
     @discardableResult
     public func resolve(subjectPrefix: String, resolution: String) async throws -> Int {
-        try await pool.withConnection { [verifier] c in
+        try await resolve(subjectPrefixes: [subjectPrefix], resolution: resolution)
+    }
+
+    /// Resolves this verifier's open findings under any of `subjectPrefixes`, in one statement.
+    @discardableResult
+    public func resolve(subjectPrefixes: [String], resolution: String) async throws -> Int {
+        guard !subjectPrefixes.isEmpty else { return 0 }
+        return try await pool.withConnection { [verifier] c in
             try await c.query("""
                 UPDATE findings SET resolved_at = now(), resolution = $3
-                WHERE verifier = $1 AND resolved_at IS NULL AND starts_with(subject, $2)
-                """, [.text(verifier), .text(subjectPrefix), .text(resolution)]).affectedRows
+                WHERE verifier = $1 AND resolved_at IS NULL
+                  AND EXISTS (SELECT 1 FROM unnest(string_to_array($2, E'\\n')) AS prefix WHERE starts_with(subject, prefix))
+                """, [.text(verifier), .text(subjectPrefixes.joined(separator: "\n")), .text(resolution)]).affectedRows
         }
     }
 
@@ -125,21 +133,21 @@ extension VerifierLedger {
     @discardableResult
     public func apply(_ outcome: StepOutcome) async throws -> (new: Int, resolved: Int) {
         let new = try await report(outcome.findings)
-        var resolved = 0
-        for prefix in outcome.cleanPrefixes {
-            resolved += try await resolve(subjectPrefix: prefix, resolution: "observed clean")
-        }
-        let reported = outcome.findings.map(\.subject).joined(separator: "\n")
-        for range in outcome.cleanKeyRanges {
+        var resolved = try await resolve(subjectPrefixes: outcome.cleanPrefixes, resolution: "observed clean")
+        if !outcome.cleanKeyRanges.isEmpty {
+            // Every range in one statement: one round trip a step, however many nodes answered.
+            let ranges = String(decoding: try JSONSerialization.data(withJSONObject: outcome.cleanKeyRanges.map {
+                ["kinds": $0.kinds, "from": $0.from, "to": $0.to, "match": $0.match] as [String: Any]
+            }), as: UTF8.self)
+            let reported = outcome.findings.map(\.subject).joined(separator: "\n")
             resolved += try await pool.withConnection { [verifier, scope] c in
                 try await c.query("""
-                    UPDATE findings SET resolved_at = now(), resolution = 'observed clean'
-                    WHERE verifier = $1 AND scope = $2 AND resolved_at IS NULL
-                      AND kind = ANY(string_to_array($3, ',')) AND details->>'key' BETWEEN $4 AND $5
-                      AND NOT (subject = ANY(string_to_array($6, E'\\n')))
-                      AND details @> $7::jsonb
-                    """, [.text(verifier), .text(scope), .text(range.kinds.joined(separator: ",")), .text(range.from), .text(range.to),
-                          .text(reported), .text(String(decoding: try JSONSerialization.data(withJSONObject: range.match), as: UTF8.self))]).affectedRows
+                    UPDATE findings f SET resolved_at = now(), resolution = 'observed clean'
+                    FROM jsonb_to_recordset($3::jsonb) AS r(kinds text[], "from" text, "to" text, match jsonb)
+                    WHERE f.verifier = $1 AND f.scope = $2 AND f.resolved_at IS NULL
+                      AND f.kind = ANY(r.kinds) AND f.details->>'key' BETWEEN r."from" AND r."to" AND f.details @> r.match
+                      AND NOT (f.subject = ANY(string_to_array($4, E'\\n')))
+                    """, [.text(verifier), .text(scope), .text(ranges), .text(reported)]).affectedRows
             }
         }
         try await requestRepairs(outcome.repairs)

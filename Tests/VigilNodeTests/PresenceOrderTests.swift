@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import Testing
+import VigilCore
+import VigilNode
+
+@Suite("Presence checks: key order and any order agree")
+struct PresenceOrderTests {
+    /// A batch in key order is answered from sorted keys, any other from the
+    /// hash table: both must give the same answers, before and after more
+    /// writes, across volumes, with absent keys and a volume the node lacks.
+    @Test func sortedAndUnsortedBatchesGiveTheSameAnswers() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("presence-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try NodeStore(config: NodeConfig(dataDirectory: directory, tokens: TokenSet(reader: "r")), logger: Logger(label: "t"))
+        var held: [(BlockKey, UInt64)] = []
+        for volume in UInt64(1)...3 {
+            _ = try await store.createVolume(volume, generation: 1)
+        }
+        func write(_ range: Range<Int>) async throws {
+            for i in range {
+                let data = Array("block \(i)".utf8)
+                let volume = UInt64(i % 3 + 1)
+                _ = try await store.put(volume: volume, key: .of(data), data: data)
+                held.append((.of(data), volume))
+            }
+        }
+        func ask() -> (sorted: [Presence], shuffled: [Presence], pairs: [(BlockKey, UInt64)]) {
+            var pairs = held
+            pairs += held.prefix(50).map { ($0.0, $0.1 % 3 + 1) }  // the right key on the wrong volume
+            pairs += (0..<50).map { (BlockKey.of(Array("absent \($0)".utf8)), UInt64($0 % 4 + 1)) }  // volume 4 does not exist
+            pairs.sort { $0.0 < $1.0 }
+            let sorted = store.check(pairs)
+            let order = Array(pairs.indices).shuffled()
+            let shuffledAnswers = store.check(order.map { pairs[$0] })
+            var shuffled = [Presence](repeating: .absent, count: pairs.count)
+            for (position, index) in order.enumerated() { shuffled[index] = shuffledAnswers[position] }
+            return (sorted, shuffled, pairs)
+        }
+        try await write(0..<600)
+        var answers = ask()
+        #expect(answers.sorted == answers.shuffled)
+        #expect(answers.sorted.filter { $0 == .present }.count == 600)
+        try await write(600..<900)  // writes after a sorted check: the sorted keys must see them
+        answers = ask()
+        #expect(answers.sorted == answers.shuffled)
+        #expect(answers.sorted.filter { $0 == .present }.count == 900)
+        for (answer, pair) in zip(answers.sorted, answers.pairs) where answer == .present {
+            #expect(held.contains { $0 == pair }, "present only where written")
+        }
+    }
+}
