@@ -19,7 +19,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Samples for the watcher intake figure.") var samples = 1_000_000
     @Option(help: "Only these figures (scrubber, presence, scanner, watcher, frontend, rss); default all.") var only: [String] = []
     @Option(name: .customLong("rss-blocks"), help: "The two index sizes for the peak-RSS figures.") var rssBlocks: [Int] = [1_000_000, 5_000_000]
-    @Option(name: .customLong("frontend-window"), help: "Seconds per window of the frontend figures (3 windows with verifiers, 3 without, per operation).") var frontendWindow = 8
+    @Option(name: .customLong("frontend-window"), help: "Seconds per window of the frontend figures (4 windows with verifiers, 4 without, per operation).") var frontendWindow = 6
 
     func run() async throws {
         let root = URL(fileURLWithPath: dir)
@@ -34,7 +34,7 @@ struct Bench: AsyncParsableCommand {
         }
         if wanted("watcher") { try await WatcherBench.run(samples: samples) }
         if wanted("frontend") {
-            try await FrontendBench.run(directory: root.appendingPathComponent("frontend"), windowSeconds: frontendWindow, rounds: 3, blockBytes: 16 << 10, concurrency: 16)
+            try await FrontendBench.run(directory: root.appendingPathComponent("frontend"), windowSeconds: frontendWindow, rounds: 4, blockBytes: 16 << 10, concurrency: 16)
         }
         if wanted("rss") { try await RSSBench.run(directory: root.appendingPathComponent("rss"), sizes: rssBlocks) }
     }

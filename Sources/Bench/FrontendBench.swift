@@ -6,8 +6,9 @@ import VigilFrontendClient
 /// Frontend PUT and GET throughput with every verifier running at its default
 /// production rates, against the same with none. One local cluster (one zone,
 /// 4 nodes, fsync on) with the verifiers started; "none" stops them with
-/// SIGSTOP and "all" resumes them with SIGCONT. Short windows alternate so
-/// that the machine's drift falls on both sides alike.
+/// SIGSTOP and "all" resumes them with SIGCONT (then waits two seconds, so
+/// that their catching up falls in no window). Short windows alternate so that
+/// the machine's drift falls on both sides alike.
 enum FrontendBench {
     static let verifierRoles = ["metadata-scanner", "trash-inspector", "storage-watcher", "disk-scrubber", "extent-referee", "cross-zone-verifier"]
 
@@ -35,14 +36,20 @@ enum FrontendBench {
         let frontend = FrontendClient(address: cluster.zones[0].frontend)
         let written = LockedValue<[BlockKey]>([])
         var perSide: [String: [Bool: (ops: Int, seconds: Double)]] = [:]
+        var verifierCPU: [String: Double] = [:]
         for operation in ["put", "get"] {
             for round in 0..<rounds {
                 // Alternate which side goes first, so neither always follows the other.
                 for running in round % 2 == 0 ? [false, true] : [true, false] {
                     setVerifiers(running: running)
+                    // Resumed verifiers first catch up on what they missed while stopped
+                    // (samples, events): that work belongs to no window.
+                    try await Task.sleep(for: .seconds(2))
+                    let cpuBefore = cpuSeconds(verifiers.map(\.pid))
                     let (ops, elapsed) = try await load(operation, frontend: frontend, written: written, seconds: windowSeconds, blockBytes: blockBytes, concurrency: concurrency)
                     let sum = perSide[operation, default: [:]][running, default: (0, 0)]
                     perSide[operation, default: [:]][running] = (sum.ops + ops, sum.seconds + elapsed)
+                    if running { verifierCPU[operation, default: 0] += cpuSeconds(verifiers.map(\.pid)) - cpuBefore }
                 }
             }
             let none = perSide[operation]![false]!
@@ -52,6 +59,8 @@ enum FrontendBench {
             figure("frontend_\(operation)_per_s_no_verifiers", noneRate, "ops/s")
             figure("frontend_\(operation)_per_s_all_verifiers", allRate, "ops/s")
             figure("frontend_\(operation)_with_verifiers_ratio", allRate / noneRate)
+            // The direct measure, free of the disk's noise: CPU the verifiers took during the load.
+            figure("verifiers_cpu_share_during_\(operation)", verifierCPU[operation, default: 0] / all.seconds / Double(ProcessInfo.processInfo.activeProcessorCount), "of the machine")
         }
     }
 
@@ -85,5 +94,18 @@ enum FrontendBench {
                 return try await group.reduce(0, +)
             }
         }
+    }
+}
+
+/// User + system CPU seconds of `pids` so far, from /proc/PID/stat.
+func cpuSeconds(_ pids: [Int32]) -> Double {
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return pids.reduce(0) { total, pid in
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return total }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        // After the command: state is field 3, utime field 14, stime field 15.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return total }
+        return total + (user + system) / ticks
     }
 }

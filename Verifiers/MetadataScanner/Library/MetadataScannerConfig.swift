@@ -12,7 +12,7 @@ public struct MetadataScannerConfig: Sendable {
     public var shardCount = 1
     public var profile: CadenceProfile = .production
     /// Rows per step (one index page, one presence batch per node).
-    public var pageSize = 50_000
+    public var pageSize = 100_000
     /// Blocks per second; nil sizes the rate for a full sweep every `sweepPeriod`.
     public var rateBlocksPerSecond: Double?
     public var sweepPeriod: Duration = .seconds(7 * 86_400)

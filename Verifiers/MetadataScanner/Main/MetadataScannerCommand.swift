@@ -28,7 +28,7 @@ struct MetadataScannerCommand: AsyncParsableCommand {
     @Option(help: "This scanner's shard, I/N with I counted from 1 (default 1/1).") var shard: String?
     @Option(help: "production (default: a sweep a week) or dev (seconds).") var profile: String?
     @Option(name: .customLong("rate"), help: "Blocks per second (default: sized for the profile's sweep).") var rate: Double?
-    @Option(name: .customLong("page-size"), help: "Rows per step: one index page, one presence batch per node (default 50000).") var pageSize: Int?
+    @Option(name: .customLong("page-size"), help: "Rows per step: one index page, one presence batch per node (default 100000).") var pageSize: Int?
     @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
     @Option(help: "Port for /metrics and /healthz (default 7300).") var port: Int?
     @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
