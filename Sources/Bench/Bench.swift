@@ -22,6 +22,7 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("frontend-window"), help: "Seconds per window of the frontend figures (4 windows with verifiers, 4 without, per operation).") var frontendWindow = 6
 
     func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // each figure as soon as it is measured, also into a file
         let root = URL(fileURLWithPath: dir)
         try? FileManager.default.removeItem(at: root)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
