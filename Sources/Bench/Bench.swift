@@ -22,7 +22,6 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("frontend-window"), help: "Seconds per window of the frontend figures (4 windows with verifiers, 4 without, per operation).") var frontendWindow = 6
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // each figure as soon as it is measured, also into a file
         let root = URL(fileURLWithPath: dir)
         try? FileManager.default.removeItem(at: root)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -44,6 +43,7 @@ struct Bench: AsyncParsableCommand {
 /// Prints a figure as `name: value`.
 func figure(_ name: String, _ value: Double, _ unit: String = "") {
     print("\(name): \(String(format: value >= 100 ? "%.0f" : "%.3f", value))\(unit.isEmpty ? "" : " \(unit)")")
+    fflush(nil)  // each figure as soon as it is measured, also into a file
 }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
