@@ -10,9 +10,11 @@ struct ChaosCommand: AsyncParsableCommand {
             For --seconds, writes and reads blocks through the frontend while, every few \
             seconds, a random daemon (node, verifier, master, frontend) is killed with SIGKILL \
             and restarted, or PostgreSQL or the Kafka broker is restarted. Then it brings \
-            everything back (vigil dev up), waits for a full pass of every verifier, reads every \
-            committed block back verified, and lists any error or critical finding (there was no \
-            fault to find). Exit 1 on any lost block, false positive or missing pass.
+            everything back (vigil dev up), waits for a full pass of every verifier and for every \
+            watcher stage to have committed every sample published (the sample topic's high \
+            watermarks), reads every committed block back verified, and lists any error or \
+            critical finding (there was no fault to find). Exit 1 on any lost block, false \
+            positive, missing pass or unchecked sample.
             """)
     @OptionGroup var cluster: ClusterOptions
     @Option(help: "How long the disturbances last.") var seconds = 60
