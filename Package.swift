@@ -73,6 +73,8 @@ let package = Package(
             name: "VigilDaemon",
             dependencies: [
                 "VigilTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

@@ -19,37 +19,28 @@ struct CrossZoneVerifierCommand: AsyncParsableCommand {
             (zones as "zone-a=URL,zone-b=URL") or a JSON --config file.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: VerifierOptions
     @Option(help: "postgresql:// URL of the File Journal.") var journal: String?
     @Option(name: .customLong("zone"), help: "A zone as NAME=DATABASE_URL. Repeatable.") var zones: [String] = []
     @Flag(help: "Also ask each zone's nodes whether the block's replicas hold it.") var deep = false
     @Option(name: .customLong("node-token-file"), help: "File holding a reader token for the nodes (with --deep).") var nodeTokenFile: String?
     @Option(name: .customLong("grace-seconds"), help: "Do not judge files or blocks younger than this (default 3600; dev 3).") var graceSeconds: Int?
-    @Option(help: "production (default) or dev.") var profile: String?
-    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
-    @Option(help: "Port for /metrics and /healthz (default 7500).") var port: Int?
-    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_CROSS_ZONE_")
-        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_CROSS_ZONE_")
         let zoneTexts = zones.isEmpty ? (settings.string("zones")?.split(separator: ",").map(String.init) ?? []) : zones
         let parsed = zoneTexts.compactMap(CrossZoneConfig.parseZone)
         guard !parsed.isEmpty, parsed.count == zoneTexts.count else { throw ValidationError("give each zone as --zone NAME=DATABASE_URL") }
         var verifierConfig = CrossZoneConfig(journalURL: try settings.require("journal", option: journal), zones: parsed)
         verifierConfig.deep = try settings.bool("deep", option: deep ? true : nil, default: false)
         if verifierConfig.deep { verifierConfig.nodeToken = try readSecret(settings, "node-token", file: nodeTokenFile) }
-        switch settings.string("profile", option: profile) ?? "production" {
-        case "dev": verifierConfig.applyDevProfile()
-        case "production": break
-        case let other: throw ValidationError("--profile is production or dev, not \(other)")
-        }
+        if try common.isDevProfile(settings) { verifierConfig.applyDevProfile() }
         if let grace = try settings.string("grace-seconds", option: graceSeconds.map(String.init)).map({ text -> Int in
             guard let v = Int(text), v >= 0 else { throw ValidationError("--grace-seconds must be a whole number") }
             return v
         }) { verifierConfig.grace = .seconds(grace) }
-        verifierConfig.host = settings.string("host", option: host) ?? verifierConfig.host
-        verifierConfig.port = try settings.int("port", option: port, default: verifierConfig.port)
+        verifierConfig.host = common.host(settings, default: verifierConfig.host)
+        verifierConfig.port = try common.port(settings, default: verifierConfig.port)
         let logger = Logger(label: "vigil-cross-zone-verifier")
         try await runDaemon(buildCrossZoneVerifier(config: verifierConfig, registry: registry, logger: logger), logger: logger)
     }

@@ -20,39 +20,30 @@ struct DiskScrubberCommand: AsyncParsableCommand {
             VIGIL_DISK_SCRUBBER_<SETTING> or a JSON --config file.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: VerifierOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(name: .customLong("node-id"), help: "The node's id in the zone's block index.") var nodeID: Int?
     @Option(name: .customLong("data-dir"), help: "The node's data directory (holding extents/ and trash/).") var dataDir: String?
     @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
-    @Option(help: "production (default) or dev.") var profile: String?
     @Option(name: .customLong("rate-mb"), help: "Read rate in MB/s (default: sized for a sweep every 14 days).") var rateMB: Double?
-    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
-    @Option(help: "Port for /metrics and /healthz (default 7200).") var port: Int?
-    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_DISK_SCRUBBER_")
-        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_DISK_SCRUBBER_")
         var scrubberConfig = DiskScrubberConfig(
             zone: try settings.require("zone", option: zone),
             nodeID: try settings.int("node-id", option: nodeID, default: 0),
             dataDirectory: try settings.require("data-dir", option: dataDir),
             databaseURL: try settings.require("database", option: database))
         guard scrubberConfig.nodeID > 0 else { throw ValidationError("give --node-id (the node's id in the block index)") }
-        switch settings.string("profile", option: profile) ?? "production" {
-        case "dev": scrubberConfig.applyDevProfile()
-        case "production": break
-        case let other: throw ValidationError("--profile is production or dev, not \(other)")
-        }
+        if try common.isDevProfile(settings) { scrubberConfig.applyDevProfile() }
         if let mb = try settings.string("rate-mb", option: rateMB.map { "\($0)" }).map({ text -> Double in
             guard let v = Double(text), v > 0 else { throw ValidationError("--rate-mb must be a positive number") }
             return v
         }) {
             scrubberConfig.rateBytesPerSecond = mb * 1_000_000
         }
-        scrubberConfig.host = settings.string("host", option: host) ?? scrubberConfig.host
-        scrubberConfig.port = try settings.int("port", option: port, default: scrubberConfig.port)
+        scrubberConfig.host = common.host(settings, default: scrubberConfig.host)
+        scrubberConfig.port = try common.port(settings, default: scrubberConfig.port)
         var logger = Logger(label: "vigil-disk-scrubber")
         logger[metadataKey: LogKey.zone] = "\(scrubberConfig.zone)"
         logger[metadataKey: LogKey.node] = "\(scrubberConfig.nodeID)"

@@ -18,35 +18,26 @@ struct ExtentRefereeCommand: AsyncParsableCommand {
             the index. Settings also come from VIGIL_EXTENT_REFEREE_<SETTING> or a JSON --config file.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: VerifierOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(name: .customLong("node-id"), help: "The node's id in the zone's block index.") var nodeID: Int?
     @Option(name: .customLong("data-dir"), help: "The node's data directory.") var dataDir: String?
     @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
     @Option(name: .customLong("retention-seconds"), help: "The master's retention (default 86400; dev 5).") var retentionSeconds: Int?
-    @Option(help: "production (default) or dev.") var profile: String?
-    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
-    @Option(help: "Port for /metrics and /healthz (default 7700).") var port: Int?
-    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_EXTENT_REFEREE_")
-        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_EXTENT_REFEREE_")
         var refereeConfig = ExtentRefereeConfig(
             zone: try settings.require("zone", option: zone), nodeID: try settings.int("node-id", option: nodeID, default: 0),
             dataDirectory: try settings.require("data-dir", option: dataDir), databaseURL: try settings.require("database", option: database))
         guard refereeConfig.nodeID > 0 else { throw ValidationError("give --node-id (the node's id in the block index)") }
-        switch settings.string("profile", option: profile) ?? "production" {
-        case "dev": refereeConfig.applyDevProfile()
-        case "production": break
-        case let other: throw ValidationError("--profile is production or dev, not \(other)")
-        }
+        if try common.isDevProfile(settings) { refereeConfig.applyDevProfile() }
         if let seconds = try settings.string("retention-seconds", option: retentionSeconds.map(String.init)).map({ text -> Int in
             guard let v = Int(text), v >= 0 else { throw ValidationError("--retention-seconds must be a whole number") }
             return v
         }) { refereeConfig.retention = .seconds(seconds) }
-        refereeConfig.host = settings.string("host", option: host) ?? refereeConfig.host
-        refereeConfig.port = try settings.int("port", option: port, default: refereeConfig.port)
+        refereeConfig.host = common.host(settings, default: refereeConfig.host)
+        refereeConfig.port = try common.port(settings, default: refereeConfig.port)
         var logger = Logger(label: "vigil-extent-referee")
         logger[metadataKey: LogKey.zone] = "\(refereeConfig.zone)"
         logger[metadataKey: LogKey.node] = "\(refereeConfig.nodeID)"

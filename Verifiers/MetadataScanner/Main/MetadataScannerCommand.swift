@@ -21,21 +21,16 @@ struct MetadataScannerCommand: AsyncParsableCommand {
             VIGIL_METADATA_SCANNER_NODE_TOKEN.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: VerifierOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
     @Option(name: .customLong("node-token-file"), help: "File holding a reader token for the zone's nodes.") var nodeTokenFile: String?
     @Option(help: "This scanner's shard, I/N with I counted from 1 (default 1/1).") var shard: String?
-    @Option(help: "production (default: a sweep a week) or dev (seconds).") var profile: String?
     @Option(name: .customLong("rate"), help: "Blocks per second (default: sized for the profile's sweep).") var rate: Double?
     @Option(name: .customLong("page-size"), help: "Rows per step: one index page, one presence batch per node (default 100000).") var pageSize: Int?
-    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
-    @Option(help: "Port for /metrics and /healthz (default 7300).") var port: Int?
-    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_METADATA_SCANNER_")
-        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_METADATA_SCANNER_")
         var scannerConfig = MetadataScannerConfig(
             zone: try settings.require("zone", option: zone), databaseURL: try settings.require("database", option: database),
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile))
@@ -45,18 +40,14 @@ struct MetadataScannerCommand: AsyncParsableCommand {
             }
             (scannerConfig.shardIndex, scannerConfig.shardCount) = (index, count)
         }
-        switch settings.string("profile", option: profile) ?? "production" {
-        case "dev": scannerConfig.applyDevProfile()
-        case "production": break
-        case let other: throw ValidationError("--profile is production or dev, not \(other)")
-        }
+        if try common.isDevProfile(settings) { scannerConfig.applyDevProfile() }
         scannerConfig.rateBlocksPerSecond = try settings.string("rate", option: rate.map { "\($0)" }).map {
             guard let v = Double($0), v > 0 else { throw ValidationError("--rate must be a positive number") }
             return v
         }
         scannerConfig.pageSize = try settings.int("page-size", option: pageSize, default: scannerConfig.pageSize)
-        scannerConfig.host = settings.string("host", option: host) ?? scannerConfig.host
-        scannerConfig.port = try settings.int("port", option: port, default: scannerConfig.port)
+        scannerConfig.host = common.host(settings, default: scannerConfig.host)
+        scannerConfig.port = try common.port(settings, default: scannerConfig.port)
         var logger = Logger(label: "vigil-metadata-scanner")
         logger[metadataKey: LogKey.zone] = "\(scannerConfig.zone)"
         let services = try await buildMetadataScanner(config: scannerConfig, registry: registry, logger: logger)

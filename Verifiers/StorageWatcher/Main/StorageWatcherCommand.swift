@@ -20,35 +20,26 @@ struct StorageWatcherCommand: AsyncParsableCommand {
             --config file.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: VerifierOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(help: "Kafka bootstrap servers.") var kafka: String?
     @Option(help: "The zone frontend's URL.") var frontend: String?
     @Option(help: "postgresql:// URL of the zone's block index (findings and passes only).") var database: String?
     @Option(help: "Stage delays, e.g. 1m,1h,1d,7d,30d (units s, m, h, d).") var stages: String?
-    @Option(help: "production (default) or dev (stages of seconds).") var profile: String?
-    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
-    @Option(help: "Port for /metrics and /healthz (default 7400).") var port: Int?
-    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_STORAGE_WATCHER_")
-        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_STORAGE_WATCHER_")
         var watcherConfig = StorageWatcherConfig(
             zone: try settings.require("zone", option: zone), kafkaBootstrap: try settings.require("kafka", option: kafka),
             frontendURL: try settings.require("frontend", option: frontend), databaseURL: try settings.require("database", option: database))
         watcherConfig.frontendToken = settings.string("frontend-token")
-        switch settings.string("profile", option: profile) ?? "production" {
-        case "dev": watcherConfig.applyDevProfile()
-        case "production": break
-        case let other: throw ValidationError("--profile is production or dev, not \(other)")
-        }
+        if try common.isDevProfile(settings) { watcherConfig.applyDevProfile() }
         if let text = settings.string("stages", option: stages) {
             guard let parsed = StorageWatcherConfig.parseStages(text) else { throw ValidationError("--stages takes delays like 1m,1h,1d,7d,30d") }
             watcherConfig.stages = parsed
         }
-        watcherConfig.host = settings.string("host", option: host) ?? watcherConfig.host
-        watcherConfig.port = try settings.int("port", option: port, default: watcherConfig.port)
+        watcherConfig.host = common.host(settings, default: watcherConfig.host)
+        watcherConfig.port = try common.port(settings, default: watcherConfig.port)
         var logger = Logger(label: "vigil-storage-watcher")
         logger[metadataKey: LogKey.zone] = "\(watcherConfig.zone)"
         try await runDaemon(buildStorageWatcher(config: watcherConfig, registry: registry, logger: logger), logger: logger)

@@ -18,29 +18,20 @@ struct TrashInspectorCommand: AsyncParsableCommand {
             JSON --config file.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: VerifierOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
     @Option(name: .customLong("node-token-file"), help: "File holding a reader token for the zone's nodes.") var nodeTokenFile: String?
     @Option(name: .customLong("work-dir"), help: "Where trash extents are staged while inspected.") var workDir: String?
-    @Option(help: "production (default) or dev.") var profile: String?
-    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
-    @Option(help: "Port for /metrics and /healthz (default 7600).") var port: Int?
-    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_TRASH_INSPECTOR_")
-        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_TRASH_INSPECTOR_")
         var inspectorConfig = TrashInspectorConfig(
             zone: try settings.require("zone", option: zone), databaseURL: try settings.require("database", option: database),
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile), workDirectory: try settings.require("work-dir", option: workDir))
-        switch settings.string("profile", option: profile) ?? "production" {
-        case "dev": inspectorConfig.applyDevProfile()
-        case "production": break
-        case let other: throw ValidationError("--profile is production or dev, not \(other)")
-        }
-        inspectorConfig.host = settings.string("host", option: host) ?? inspectorConfig.host
-        inspectorConfig.port = try settings.int("port", option: port, default: inspectorConfig.port)
+        if try common.isDevProfile(settings) { inspectorConfig.applyDevProfile() }
+        inspectorConfig.host = common.host(settings, default: inspectorConfig.host)
+        inspectorConfig.port = try common.port(settings, default: inspectorConfig.port)
         var logger = Logger(label: "vigil-trash-inspector")
         logger[metadataKey: LogKey.zone] = "\(inspectorConfig.zone)"
         try await runDaemon(buildTrashInspector(config: inspectorConfig, registry: registry, logger: logger), logger: logger)
