@@ -25,9 +25,7 @@ struct ChaosCommand: AsyncParsableCommand {
         let quiet = json
         let report = try await Chaos(clusterPath: cluster.cluster, seed: seed, log: { if !quiet { print($0) } }).run(seconds: seconds)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print("\n\(report.events.count) disturbances, \(report.blocksWritten) blocks written, \(report.blocksLost) lost, \(report.falsePositives.count) false positives")
             for f in report.falsePositives { print("  false positive: \(f)") }

@@ -36,9 +36,7 @@ struct DRTCommand: AsyncParsableCommand {
         let quiet = json
         let report = try await DRT(cluster: try cluster.load(), seed: seed, log: { if !quiet { print($0) } }).run(options)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print("\nclass                          detected  by                   seconds  repaired  target")
             for f in report.faults {
