@@ -10,7 +10,8 @@ import VigilVerifier
 public func buildTrashInspector(config: TrashInspectorConfig, registry: PrometheusCollectorRegistry?, logger: Logger) -> [any Service] {
     let pool = PostgresPool(url: config.databaseURL, size: 3)
     let runner = VerifierRunner(
-        check: TrashInspector(config: config, pool: pool), ledger: VerifierLedger(pool: pool, verifier: "trash-inspector", scope: config.zone),
+        check: TrashInspector(config: config, pool: pool, logger: logger),
+        ledger: VerifierLedger(pool: pool, verifier: TrashInspector.verifier, scope: config.zone),
         limiter: SharedRateLimiter(rate: nil), settings: .init(passInterval: config.passInterval), logger: logger)
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import VigilCore
 import VigilNodeClient
 import VigilPostgres
@@ -14,6 +15,8 @@ public struct TrashInspectorConfig: Sendable {
     public var workDirectory: String
     public var profile: CadenceProfile = .production
     public var passInterval: Duration = .seconds(600)
+    /// Block reads in flight at once against one replica while copies are verified.
+    public var readConcurrency = 8
     public var host = "127.0.0.1"
     public var port = 7600
 
@@ -30,38 +33,65 @@ public struct TrashInspectorConfig: Sendable {
     }
 }
 
-/// For every block in every trash extent of every node: the block must be
-/// marked deleted in the index, or live and present on its volume's live
-/// replicas elsewhere. Anything else fails the extent's inspection: a critical
-/// finding, and the master will not unlink it. One trash extent per step.
+/// Proves, before a trash extent may be unlinked, that nothing in it is the
+/// last good copy of a block. One trash extent per step; the verdict is one of:
+///
+/// - **passed**: the extent parses completely (every record, the footer, the
+///   header naming this extent) and every key in it — the union of the records
+///   that parse and the footer's entries — is deleted in the index, has no index
+///   row (never acknowledged; counted), or is live and read back intact (bytes
+///   whose SHA-256 is the key, of the index row's length) from every one of its
+///   volume's live replicas other than this extent, at least R of them.
+/// - **failed**: anything else that was observed; a row in `trash_inspections`
+///   (the master never unlinks it) and one open `trash_inspection_failed`
+///   finding for the extent, resolved only when it passes or is unlinked or
+///   restored through recorded instructions.
+/// - **not judged**: a replica or the extent's node did not answer (or refused
+///   the token); nothing is recorded, the extent stays unlinkable, the peer is
+///   reported unreachable, and the next pass tries again.
 public struct TrashInspector: VerifierCheck {
     public let config: TrashInspectorConfig
     let index: BlockIndex
+    let logger: Logger
 
-    public init(config: TrashInspectorConfig, pool: PostgresPool) {
+    public init(config: TrashInspectorConfig, pool: PostgresPool, logger: Logger = Logger(label: "vigil-trash-inspector")) {
         self.config = config
         index = BlockIndex(pool: pool)
+        self.logger = logger
     }
 
-    /// Every trash extent of every reachable node, as `NODE/NAME`, sorted; and the unreachable nodes.
-    func trashExtents() async throws -> (extents: [(node: NodeRecord, name: ExtentName)], unreachable: [String]) {
-        var out: [(NodeRecord, ExtentName)] = []
-        var unreachable: [String] = []
+    /// Every trash extent of every node that answered, sorted by position.
+    func trashExtents() async throws -> TrashListing {
+        var listing = TrashListing()
         for node in try await index.nodes() {
             do {
-                for listing in try await NodeClient(address: node.address, token: config.nodeToken).listExtents()
-                where listing.location == "trash" {
-                    if let name = ExtentName(listing.name) { out.append((node, name)) }
+                var names = Set<ExtentName>()
+                for entry in try await client(node).listExtents() where entry.location == "trash" {
+                    if let name = ExtentName(entry.name) { names.insert(name) }
                 }
+                listing.answered[node.id] = names
+                listing.extents += names.map { (node, $0) }
             } catch {
-                unreachable.append("node/\(node.id)")
+                listing.peers.note(node, error)
             }
         }
-        return (out.sorted { Self.position($0.0, $0.1) < Self.position($1.0, $1.1) }, unreachable)
+        listing.extents.sort { Self.position($0.node, $0.name) < Self.position($1.node, $1.name) }
+        return listing
     }
+
+    /// The verifier id findings, passes and cursors are recorded under.
+    public static let verifier = "trash-inspector"
 
     static func position(_ node: NodeRecord, _ name: ExtentName) -> String {
         String(format: "%08d/", node.id) + name.description
+    }
+
+    static func subject(node: Int, _ name: ExtentName) -> String { "node/\(node)/trash/\(name)" }
+
+    static func peer(_ node: NodeRecord) -> String { "node/\(node.id)" }
+
+    func client(_ node: NodeRecord) -> NodeClient {
+        NodeClient(address: node.address, token: config.nodeToken)
     }
 
     public func estimatePass() async throws -> PassEstimate {
@@ -70,10 +100,11 @@ public struct TrashInspector: VerifierCheck {
 
     public func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
         let after = String(decoding: cursor, as: UTF8.self)
-        let (extents, unreachable) = try await trashExtents()
-        guard let next = extents.first(where: { Self.position($0.node, $0.name) > after }) else {
+        let listing = try await trashExtents()
+        guard let next = listing.extents.first(where: { Self.position($0.node, $0.name) > after }) else {
             var done = StepOutcome(cursor: cursor, passComplete: true)
-            done.unreachable = unreachable
+            listing.peers.apply(to: &done, zone: config.zone, answered: Array(listing.answered.keys))
+            done.cleanPrefixes += try await goneThroughInstructions(answered: listing.answered)
             return done
         }
         var outcome = try await inspect(next.node, next.name)

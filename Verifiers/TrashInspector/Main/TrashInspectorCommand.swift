@@ -8,14 +8,18 @@ import VigilTrashInspector
 struct TrashInspectorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil-trash-inspector",
-        abstract: "Inspect every trash extent: each of its blocks must be deleted, or live and present elsewhere.",
+        abstract: "Inspect every trash extent: each of its blocks must be deleted, or live and read back intact elsewhere.",
         discussion: """
-            For every block in every trash extent of every node, the block must be marked \
-            deleted in the index, or live and present on R live replicas other than the \
-            trash extent. Any other block fails the extent's inspection: a critical finding \
-            (trash_inspection_failed), recorded in trash_inspections, and the master refuses \
-            to unlink the extent. Settings also come from VIGIL_TRASH_INSPECTOR_<SETTING> or a \
-            JSON --config file.
+            For every key in every trash extent of every node (the records that parse and the \
+            footer's entries), the block must be marked deleted in the index, have no index row \
+            (never committed: counted, not a failure), or be live and read back intact (SHA-256 \
+            of the bytes is the key, the length is the index row's) from each live replica of its \
+            volume other than the trash extent, at least R of them. An extent that does not parse \
+            completely, or any other block, fails the inspection: recorded in trash_inspections, \
+            one critical finding per extent (trash_inspection_failed), and the master refuses to \
+            unlink it. A replica that does not answer leaves the extent not judged: nothing is \
+            recorded and it stays in trash until a later pass judges it. Settings also come from \
+            VIGIL_TRASH_INSPECTOR_<SETTING> or a JSON --config file.
             """)
 
     @OptionGroup var common: VerifierOptions

@@ -1,0 +1,117 @@
+import VigilCore
+import VigilNodeClient
+import VigilPostgres
+
+/// What the inspector concluded about one key of a trash extent.
+enum KeyVerdict: Sendable, Equatable {
+    /// Marked deleted in the index: nothing refers to it.
+    case deleted
+    /// No index row: the write never committed, so no client was ever told it
+    /// was stored. Not data loss; counted in the inspection's details.
+    case neverCommitted
+    /// Live, and read back intact from every live replica of its volume other
+    /// than this extent, at least R of them.
+    case liveElsewhere
+    /// Observed unsafe: the reason names the volume and the replica.
+    case failed(String)
+    /// A replica it needed did not answer (or refused the token).
+    case notJudged
+}
+
+extension TrashInspector {
+    /// Judges `keys` of the trash extent `name` on node `trashNode`. Keys that fail
+    /// are judged once more from a fresh read of their rows and replicas, so GC,
+    /// drain or repair moving a block during the inspection is not an accusation.
+    func judge(_ keys: [BlockKey], trashNode: Int, name: ExtentName, peers: inout UnjudgedPeers) async throws -> [BlockKey: KeyVerdict] {
+        var verdicts = try await judgeOnce(keys, trashNode: trashNode, name: name, peers: &peers)
+        let accused = verdicts.filter { if case .failed = $0.value { true } else { false } }.map(\.key)
+        if !accused.isEmpty {
+            let again = try await judgeOnce(accused, trashNode: trashNode, name: name, peers: &peers)
+            verdicts.merge(again) { $1 }
+        }
+        return verdicts
+    }
+
+    private func judgeOnce(_ keys: [BlockKey], trashNode: Int, name: ExtentName, peers: inout UnjudgedPeers) async throws -> [BlockKey: KeyVerdict] {
+        var verdicts: [BlockKey: KeyVerdict] = [:]
+        let rows = try await rows(for: keys)
+        var liveByVolume: [Int64: [BlockRow]] = [:]
+        for key in keys {
+            guard let row = rows[key] else { verdicts[key] = .neverCommitted; continue }
+            if row.state == .deleted { verdicts[key] = .deleted; continue }
+            liveByVolume[row.volume, default: []].append(row)
+        }
+        for (volume, live) in liveByVolume.sorted(by: { $0.key < $1.key }) {
+            let judged = try await judgeLive(live, volume: volume, trashNode: trashNode, name: name, peers: &peers)
+            verdicts.merge(judged) { $1 }
+        }
+        return verdicts
+    }
+
+    /// Live blocks of one volume: each of its live replicas other than this trash
+    /// extent — at least R — must return the block's bytes, verified.
+    private func judgeLive(
+        _ rows: [BlockRow], volume: Int64, trashNode: Int, name: ExtentName, peers: inout UnjudgedPeers
+    ) async throws -> [BlockKey: KeyVerdict] {
+        guard let record = try await index.volume(volume) else {
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0.key, .failed("live in volume \(volume), which is not in the index")) })
+        }
+        // This extent's own replica row never counts, whatever its state says (it
+        // may still say live for a moment after the extent moved to trash).
+        let replicas = try await index.replicas(of: volume).filter {
+            $0.state == "live" && !($0.node.id == trashNode && UInt64(volume) == name.volume)
+        }
+        guard replicas.count >= record.replication else {
+            let reason = "live in volume \(volume), which has \(replicas.count) live replicas besides this extent; \(record.replication) needed"
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0.key, .failed(reason)) })
+        }
+        var bad: [BlockKey: String] = [:]
+        var unjudged = Set<BlockKey>()
+        for replica in replicas {
+            let reads = await readBack(rows, volume: volume, from: replica.node)
+            for (key, result) in reads.results {
+                if case .bad(let reason) = result, bad[key] == nil { bad[key] = "live in volume \(volume); \(reason)" }
+            }
+            if let (trouble, error) = reads.trouble {
+                peers.note(replica.node, trouble, error)
+                unjudged.formUnion(rows.map(\.key).filter { reads.results[$0] == nil })
+            }
+        }
+        var verdicts: [BlockKey: KeyVerdict] = [:]
+        for row in rows {
+            verdicts[row.key] = bad[row.key].map { .failed($0) } ?? (unjudged.contains(row.key) ? .notJudged : .liveElsewhere)
+        }
+        return verdicts
+    }
+
+    /// Index rows of `keys`, in batches.
+    func rows(for keys: [BlockKey]) async throws -> [BlockKey: BlockRow] {
+        var out: [BlockKey: BlockRow] = [:]
+        for start in stride(from: 0, to: keys.count, by: 1000) {
+            let batch = keys[start..<min(start + 1000, keys.count)].map(\.hex).joined(separator: ",")
+            let found = try await index.pool.withConnection { c -> [BlockRow] in
+                let rows = try await c.query("""
+                    SELECT key, volume_id, length, checksum, state FROM blocks
+                    WHERE key IN (SELECT decode(k, 'hex') FROM unnest(string_to_array($1, ',')) AS k)
+                    """, [.text(batch)])
+                return try (0..<rows.count).map { i in
+                    // A row the inspector cannot read judges nothing: stop here (the step is retried).
+                    guard let key = BlockKey(bytes: rows.bytes(i, 0)), let state = BlockState(rawValue: Int16(try rows.int64(i, 4))) else {
+                        throw InspectionError("an index row the inspector cannot decode (key or state)")
+                    }
+                    return BlockRow(
+                        key: key, volume: try rows.int64(i, 1), length: Int32(try rows.int64(i, 2)),
+                        checksum: UInt32(bitPattern: Int32(truncatingIfNeeded: try rows.int64(i, 3))), state: state)
+                }
+            }
+            for row in found { out[row.key] = row }
+        }
+        return out
+    }
+}
+
+/// Something that stops one inspection step; the runner retries the step.
+struct InspectionError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

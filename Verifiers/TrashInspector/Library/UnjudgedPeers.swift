@@ -1,0 +1,66 @@
+import VigilCore
+import VigilNodeClient
+import VigilPostgres
+import VigilVerifier
+
+/// Every trash extent of every node that answered, and the nodes that did not.
+struct TrashListing {
+    var extents: [(node: NodeRecord, name: ExtentName)] = []
+    /// Node id → the trash extent names it listed.
+    var answered: [Int: Set<ExtentName>] = [:]
+    var peers = UnjudgedPeers()
+}
+
+/// Peers whose answer the inspector needed and did not get. Neither kind ever
+/// judges a block: an extent that needs one of them is "not judged yet".
+struct UnjudgedPeers {
+    enum Trouble { case unreachable, unauthorized }
+
+    private(set) var unreachable: Set<Int> = []
+    /// Node id → what it answered.
+    private(set) var unauthorized: [Int: String] = [:]
+
+    var isEmpty: Bool { unreachable.isEmpty && unauthorized.isEmpty }
+
+    /// The trouble a failed request shows about its peer, or `nil` when the peer
+    /// gave a definite answer (not found, corrupt record, …) that judges a block.
+    static func trouble(_ error: any Error) -> Trouble? {
+        guard let error = error as? NodeClientError else { return .unreachable }  // transport failure mid-answer
+        if error.isUnauthorized { return .unauthorized }
+        switch error.kind {
+        case .unreachable, .protocolViolation: return .unreachable
+        case .status(let status): return (502...504).contains(status) ? .unreachable : nil
+        }
+    }
+
+    /// Records that `node` failed a request with `error`; any error counts (callers
+    /// pass only errors that leave the node's answer unknown).
+    mutating func note(_ node: NodeRecord, _ error: any Error) {
+        note(node, Self.trouble(error) ?? .unreachable, error)
+    }
+
+    mutating func note(_ node: NodeRecord, _ trouble: Trouble, _ error: any Error) {
+        switch trouble {
+        case .unreachable: unreachable.insert(node.id)
+        case .unauthorized: unauthorized[node.id] = "\(error)"
+        }
+    }
+
+    mutating func merge(_ other: UnjudgedPeers) {
+        unreachable.formUnion(other.unreachable)
+        unauthorized.merge(other.unauthorized) { $1 }
+    }
+
+    /// Unreachable peers go to the runner's metric; a peer refusing the token is a
+    /// configuration finding of its own (`node_unauthorized`, subject
+    /// `node/N/credential`), resolved once that node answers a listing again.
+    func apply(to outcome: inout StepOutcome, zone: String, answered: [Int] = []) {
+        outcome.unreachable += unreachable.sorted().map { "node/\($0)" }
+        for (node, message) in unauthorized.sorted(by: { $0.key < $1.key }) {
+            outcome.findings.append(Finding(
+                kind: "node_unauthorized", subject: "node/\(node)/credential", severity: .error,
+                details: ["zone": zone, "node": "\(node)", "detail": message]))
+        }
+        outcome.cleanPrefixes += answered.filter { unauthorized[$0] == nil }.sorted().map { "node/\($0)/credential" }
+    }
+}
