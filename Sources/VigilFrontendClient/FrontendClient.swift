@@ -74,14 +74,43 @@ public struct FrontendClient: Sendable {
 public struct FrontendClientError: Error, Sendable, CustomStringConvertible {
     public var status: Int
     public var body: [UInt8]
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+
     public var isUnreachable: Bool { status == 0 }
     /// The API's error code (`unavailable`, `index_unavailable`, …), when it sent one.
     public var code: String? {
         (try? JSONSerialization.jsonObject(with: Data(body))).flatMap { ($0 as? [String: Any])?["error"] as? String }
     }
+    /// The API's human message, when it sent one.
+    public var message: String? {
+        (try? JSONSerialization.jsonObject(with: Data(body))).flatMap { ($0 as? [String: Any])?["message"] as? String }
+    }
     /// The frontend could not say anything about the block (its index is down):
     /// not a verdict on the data, so ask again later.
     public var isIndexUnavailable: Bool { code == "index_unavailable" }
+    /// A read's 503 `unavailable` names why each live replica failed:
+    /// `no replica served a verified copy (node-1: SHA-256 mismatch; node-2: unreachable)`.
+    /// Nil for any other answer.
+    public var replicaProblems: [String]? {
+        let prefix = "no replica served a verified copy ("
+        guard status == 503, code == "unavailable", let message, message.hasPrefix(prefix), message.hasSuffix(")") else { return nil }
+        let inner = message.dropFirst(prefix.count).dropLast()
+        return inner.isEmpty ? [] : inner.components(separatedBy: "; ")
+    }
+    /// The frontend answered a read and every live replica answered it with
+    /// wrong or absent bytes (SHA-256 mismatch, a corrupt record, the block or
+    /// volume not on the node): a verdict on the data. False when any replica did
+    /// not answer, refused, or failed otherwise, and when there was no replica to
+    /// ask: those are outages or faults of their own, not proof of loss.
+    public var replicasAnsweredWithBadData: Bool {
+        guard let problems = replicaProblems, !problems.isEmpty else { return false }
+        let verdicts = ["SHA-256 mismatch", "answered 404 not_found", "answered 404 unknown_volume", "answered 500 corrupt_record"]
+        return problems.allSatisfy { problem in verdicts.contains { problem.contains($0) } }
+    }
     public var isRetriable: Bool { status == 0 || status == 503 }
     public var description: String {
         let text = String(decoding: body.prefix(500), as: UTF8.self)

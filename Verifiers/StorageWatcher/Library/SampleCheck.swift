@@ -2,13 +2,23 @@ import VigilCore
 import VigilFrontendClient
 
 /// The result of reading one sampled block back through the frontend.
-enum SampleResult: Sendable {
+enum SampleResult: Sendable, Equatable {
     case ok
     /// Deleted through the API since it was written: expected.
     case expectedAbsent
+    /// The frontend answered and no replica served the right bytes: a data finding.
     case failed(kind: String, detail: String)
-    /// The frontend did not answer: check again later, report nothing.
-    case frontendUnreachable
+    /// The frontend could not judge the block (down, timed out, 5xx, its index
+    /// or every replica unreachable, our credential refused): the sample waits
+    /// and is retried; never a data finding. `condition` names the finding kind.
+    case frontendUnavailable(condition: String, detail: String)
+}
+
+/// Conditions of the frontend as the watcher sees it (finding kinds).
+enum FrontendCondition {
+    static let unavailable = "frontend_unavailable"
+    /// 401/403: a configuration fault of its own, never "unavailable" data.
+    static let unauthorized = "frontend_unauthorized"
 }
 
 /// Reads a sampled block through the public API and verifies its SHA-256 and length.
@@ -28,9 +38,23 @@ func checkSample(_ sample: SampleMessage, client: FrontendClient) async -> Sampl
         case .notFound:
             return .failed(kind: "not_found", detail: "the frontend has no block with this key")
         }
-    } catch let error as FrontendClientError where error.isUnreachable || error.isIndexUnavailable {
-        return .frontendUnreachable
+    } catch let error as FrontendClientError {
+        return classify(error)
     } catch {
-        return .failed(kind: "unreadable", detail: "\(error)")
+        return .frontendUnavailable(condition: FrontendCondition.unavailable, detail: "\(error)")
     }
+}
+
+/// Sorts a refused read: only a frontend that answered, with every replica
+/// answering wrong or absent bytes, is a verdict on the data.
+func classify(_ error: FrontendClientError) -> SampleResult {
+    if error.replicasAnsweredWithBadData {
+        return .failed(kind: "no_verified_replica", detail: error.message ?? "\(error)")
+    }
+    if error.status == 401 || error.status == 403 {
+        return .frontendUnavailable(
+            condition: FrontendCondition.unauthorized,
+            detail: "the frontend refused the watcher's token (\(error.status)): set VIGIL_STORAGE_WATCHER_FRONTEND_TOKEN to a client token it accepts")
+    }
+    return .frontendUnavailable(condition: FrontendCondition.unavailable, detail: "\(error)")
 }

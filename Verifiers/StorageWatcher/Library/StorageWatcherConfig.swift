@@ -20,6 +20,9 @@ public struct StorageWatcherConfig: Sendable {
     public var window: Duration = .seconds(3600)
     /// Reads in flight at once per stage.
     public var concurrency = 32
+    /// How far in the future a sample's written-at may be (frontend clocks run
+    /// ahead) before the sample is malformed: reported once, never held.
+    public var maxClockSkew: Duration = .seconds(300)
     public var host = "127.0.0.1"
     public var port = 7400
 
@@ -44,17 +47,21 @@ public struct StorageWatcherConfig: Sendable {
         var stages: [Stage] = []
         for item in text.split(separator: ",") {
             let name = item.trimmingCharacters(in: .whitespaces)
-            guard let unit = name.last, let n = Int64(name.dropLast()), n >= 0 else { return nil }
-            let seconds: Int64
-            switch unit {
-            case "s": seconds = n
-            case "m": seconds = n * 60
-            case "h": seconds = n * 3600
-            case "d": seconds = n * 86_400
-            default: return nil
-            }
-            stages.append(Stage(name: name, delay: .seconds(seconds)))
+            guard let delay = parseDuration(name) else { return nil }
+            stages.append(Stage(name: name, delay: delay))
         }
         return stages.isEmpty ? nil : stages
+    }
+
+    /// Parses one duration such as `30s`, `5m`, `1h`, `30d`.
+    public static func parseDuration(_ text: String) -> Duration? {
+        guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
+        switch unit {
+        case "s": return .seconds(n)
+        case "m": return .seconds(n * 60)
+        case "h": return .seconds(n * 3600)
+        case "d": return .seconds(n * 86_400)
+        default: return nil
+        }
     }
 }

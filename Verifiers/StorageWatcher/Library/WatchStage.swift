@@ -10,32 +10,44 @@ import VigilVerifier
 
 /// One stage of the storage watcher: its own consumer group on the zone's
 /// sample topic; holds each sample until written-at + delay, then reads it
-/// back through the frontend. Offsets are committed only after results are
-/// recorded, so a crash re-checks and never skips.
+/// back through the frontend. Results are recorded before offsets are
+/// committed, and a partition is committed only up to its first sample not
+/// yet checked (`StageQueue`), so a crash re-checks and never skips.
 final class WatchStage: Service, Sendable {
     let config: StorageWatcherConfig
     let stage: StorageWatcherConfig.Stage
     let ledger: VerifierLedger
     let client: FrontendClient
+    let health: WatcherHealth
     let logger: Logger
     let metrics: StageMetrics
+    /// The first stage reports malformed samples (every stage sees the same
+    /// messages; one finding per partition, not one per stage); all count them.
+    let reportsMalformed: Bool
 
-    init(config: StorageWatcherConfig, stage: StorageWatcherConfig.Stage, ledger: VerifierLedger, logger: Logger) {
+    init(config: StorageWatcherConfig, stage: StorageWatcherConfig.Stage, ledger: VerifierLedger, health: WatcherHealth, logger: Logger) {
         self.config = config
         self.stage = stage
         self.ledger = ledger
+        self.health = health
         client = FrontendClient(address: config.frontendURL, token: config.frontendToken)
         var logger = logger
         logger[metadataKey: "vigil.stage"] = "\(stage.name)"
         self.logger = logger
         metrics = StageMetrics(zone: config.zone, stage: stage.name)
+        reportsMalformed = config.stages.first == stage
     }
+
+    var frontendSubject: String { "stage/\(stage.name)/frontend" }
+    func blockSubject(_ key: BlockKey) -> String { "stage/\(stage.name)/block/\(key.hex)" }
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 try await consume()
             } catch {
+                metrics.errors.increment()
+                health.set(error is KafkaError ? .kafka : .database, stage: stage.name, "\(error)")
                 logger.error("stage failed; restarting its consumer", metadata: [LogKey.error: "\(error)"])
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
             }
@@ -46,12 +58,13 @@ final class WatchStage: Service, Sendable {
         let consumer = try KafkaConsumer(
             settings: ["bootstrap.servers": config.kafkaBootstrap, "session.timeout.ms": "10000", "log_level": "3"],
             groupID: config.groupID(stage), topics: [config.topic])
-        var queue = StageQueue(delay: stage.delay)
-        var window = WindowCounter(ledger: ledger, length: config.window)
-        var lastAssignmentCheck = ContinuousClock.now
+        var state = LoopState(
+            queue: StageQueue(delay: stage.delay, maxClockSkew: config.maxClockSkew),
+            window: WindowCounter(ledger: ledger, length: config.window, metrics: metrics),
+            malformed: MalformedLog(zone: config.zone))
         do {
-            try await window.save()
-            try await loop(consumer, &queue, &window, &lastAssignmentCheck)
+            try await state.window.save()
+            try await loop(consumer, &state)
         } catch {
             await consumer.close()
             throw error
@@ -59,96 +72,162 @@ final class WatchStage: Service, Sendable {
         await consumer.close()
     }
 
-    private func loop(
-        _ consumer: KafkaConsumer, _ queue: inout StageQueue, _ window: inout WindowCounter, _ lastAssignmentCheck: inout ContinuousClock.Instant
-    ) async throws {
-        while !Task.isShuttingDownGracefully {
-            let messages = try await consumer.poll(max: 2_000, timeout: .milliseconds(200))
-            let items = messages.map { m in
-                HeldSample(partition: TopicPartition(topic: m.topic, partition: m.partition), offset: m.offset,
-                           sample: try? SampleMessage.decode(key: m.key, value: m.value))
-            }
-            try await consumer.pause(queue.receive(items))
-
-            let now = Self.nowMicros()
-            let due = queue.takeDue(now: now)
-            if !due.isEmpty {
-                let (done, unreachable) = try await check(due, window: &window)
-                queue.putBack(unreachable)
-                var offsets: [TopicPartition: Int64] = [:]
-                for item in done { offsets[item.partition] = max(offsets[item.partition] ?? 0, item.offset + 1) }
-                try await consumer.commit(offsets)
-                if !unreachable.isEmpty {
-                    logger.warning("frontend unreachable; samples wait, nothing is reported", metadata: ["vigil.waiting": "\(unreachable.count)"])
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
-                }
-            }
-            try await consumer.resume(queue.partitionsToResume())
-            metrics.lag.record(queue.oldestDue(now: Self.nowMicros()).map { Double(Self.nowMicros() - $0) / 1e6 } ?? 0)
-            metrics.held.record(queue.heldCount)
-            try await window.rollIfDue()
-            if ContinuousClock.now - lastAssignmentCheck > .seconds(5) {
-                queue.keepOnly(Set(try await consumer.assignment()))
-                lastAssignmentCheck = .now
-            }
-        }
-        try await window.save()
+    struct LoopState {
+        var queue: StageQueue
+        var window: WindowCounter
+        var malformed: MalformedLog
+        var lastAssignmentCheck = ContinuousClock.now
+        /// nil: not observed since start (resolve on the first clean round).
+        var frontendDown: Bool?
     }
 
-    /// Checks due samples, `config.concurrency` at a time; records their results.
-    /// Returns the samples done and those to retry (frontend unreachable).
-    private func check(_ due: [HeldSample], window: inout WindowCounter) async throws -> (done: [HeldSample], unreachable: [HeldSample]) {
-        var results: [(HeldSample, SampleResult?)] = []
-        for start in stride(from: 0, to: due.count, by: config.concurrency) {
-            let slice = due[start..<min(due.count, start + config.concurrency)]
-            let client = client
-            results += await withTaskGroup(of: (HeldSample, SampleResult?).self) { group in
-                for item in slice {
-                    group.addTask {
-                        guard let sample = item.sample else { return (item, nil) }
-                        return (item, await checkSample(sample, client: client))
-                    }
+    private func loop(_ consumer: KafkaConsumer, _ s: inout LoopState) async throws {
+        while !Task.isShuttingDownGracefully {
+            let messages = try await consumer.poll(max: 2_000, timeout: .milliseconds(200))
+            health.set(.kafka, stage: stage.name, nil)
+            let items = messages.map { m in
+                let tp = TopicPartition(topic: m.topic, partition: m.partition)
+                do {
+                    return HeldSample(partition: tp, offset: m.offset, sample: try SampleMessage.decode(key: m.key, value: m.value))
+                } catch {
+                    return HeldSample(partition: tp, offset: m.offset, sample: nil, decodeError: "\(error)")
                 }
-                var out: [(HeldSample, SampleResult?)] = []
+            }
+            let received = s.queue.receive(items, now: Self.nowMicros())
+            try await consumer.pause(received.pause)
+            if !received.malformed.isEmpty { try await recordMalformed(received.malformed, &s) }
+
+            let due = s.queue.takeDue(now: Self.nowMicros())
+            var frontendWaiting = false
+            if !due.isEmpty {
+                let outcome = try await check(due, &s)
+                s.queue.finish(outcome.done)
+                s.queue.putBack(outcome.waiting)
+                frontendWaiting = !outcome.waiting.isEmpty
+            }
+            // Results are recorded: commit each partition up to its first sample not done.
+            try await consumer.commit(s.queue.commitOffsets())
+            try await consumer.resume(s.queue.partitionsToResume())
+            let now = Self.nowMicros()
+            metrics.lag.record(s.queue.oldestOverdue(now: now).map { Double(max(0, now - $0)) / 1e6 } ?? 0)
+            metrics.held.record(s.queue.heldCount)
+            try await s.window.rollIfDue()
+            health.set(.database, stage: stage.name, nil)
+            if ContinuousClock.now - s.lastAssignmentCheck > .seconds(5) {
+                s.queue.keepOnly(Set(try await consumer.assignment()))
+                s.lastAssignmentCheck = .now
+            }
+            if frontendWaiting {
+                // Retry after a pause; only a few samples probe the frontend meanwhile.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
+        }
+        try await s.window.save()
+    }
+
+    private func recordMalformed(_ malformed: [MalformedSample], _ s: inout LoopState) async throws {
+        metrics.malformed.increment(by: malformed.count)
+        for m in malformed.prefix(10) {
+            logger.warning("malformed sample: counted, not held", metadata: [
+                "vigil.partition": "\(m.partition)", "vigil.offset": "\(m.offset)", "vigil.reason": "\(m.reason)"])
+        }
+        let findings = s.malformed.add(malformed)
+        guard reportsMalformed else { return }
+        metrics.newFindings.increment(by: try await ledger.report(findings))
+    }
+
+    struct CheckOutcome {
+        var done: [HeldSample] = []
+        var waiting: [HeldSample] = []
+    }
+
+    /// Checks due samples, `config.concurrency` at a time, and records their
+    /// results. While the frontend does not answer, the rest of the batch is
+    /// not tried: it waits with the samples that failed to be read.
+    private func check(_ due: [HeldSample], _ s: inout LoopState) async throws -> CheckOutcome {
+        var results: [(HeldSample, SampleMessage, SampleResult)] = []
+        var untried: [HeldSample] = []
+        var start = 0
+        while start < due.count {
+            let slice = due[start..<min(due.count, start + config.concurrency)]
+            start += slice.count
+            let client = client
+            let answers = await withTaskGroup(of: (HeldSample, SampleMessage, SampleResult).self) { group in
+                for item in slice {
+                    let sample = item.sample!  // the queue holds decoded samples only
+                    group.addTask { (item, sample, await checkSample(sample, client: client)) }
+                }
+                var out: [(HeldSample, SampleMessage, SampleResult)] = []
                 for await r in group { out.append(r) }
                 return out
             }
-        }
-        var findings: [Finding] = []
-        var done: [HeldSample] = []
-        var unreachable: [HeldSample] = []
-        for (item, result) in results {
-            switch result {
-            case nil:
-                metrics.malformed.increment()
-                done.append(item)
-            case .ok?:
-                metrics.checked.increment()
-                window.checked += 1
-                done.append(item)
-            case .expectedAbsent?:
-                metrics.checked.increment()
-                metrics.expectedAbsent.increment()
-                window.checked += 1
-                done.append(item)
-            case .failed(let kind, let detail)?:
-                metrics.checked.increment()
-                metrics.failed.increment()
-                window.checked += 1
-                let sample = item.sample!
-                findings.append(Finding(
-                    kind: kind, subject: "stage/\(stage.name)/block/\(sample.key.hex)", severity: .critical,
-                    details: ["zone": config.zone, "stage": stage.name, "key": sample.key.hex, "volume": "\(sample.volume)",
-                              "written_at_us": "\(sample.writtenAtMicros)", "detail": detail]))
-                done.append(item)
-            case .frontendUnreachable?:
-                unreachable.append(item)
+            results += answers
+            if answers.contains(where: { if case .frontendUnavailable = $0.2 { true } else { false } }) {
+                untried = Array(due[start...])
+                break
             }
         }
+
+        var outcome = CheckOutcome(waiting: untried)
+        var findings: [Finding] = []
+        var clean: [String] = []
+        var unavailable: [String: String] = [:]  // condition → detail
+        for (item, sample, result) in results {
+            switch result {
+            case .ok, .expectedAbsent:
+                metrics.checked.increment()
+                metrics.items.increment()
+                if result == .ok { metrics.bytes.increment(by: Int(sample.length)) } else { metrics.expectedAbsent.increment() }
+                s.window.checked += 1
+                clean.append(blockSubject(sample.key))
+                outcome.done.append(item)
+            case .failed(let kind, let detail):
+                metrics.checked.increment()
+                metrics.items.increment()
+                metrics.failed.increment()
+                s.window.checked += 1
+                findings.append(Finding(
+                    kind: kind, subject: blockSubject(sample.key), severity: .critical,
+                    details: ["zone": config.zone, "stage": stage.name, "key": sample.key.hex, "volume": "\(sample.volume)",
+                              "written_at_us": "\(sample.writtenAtMicros)", "partition": "\(item.partition.partition)",
+                              "offset": "\(item.offset)", "detail": detail]))
+                outcome.done.append(item)
+            case .frontendUnavailable(let condition, let detail):
+                metrics.waiting.increment()
+                metrics.unreachable.increment()
+                unavailable[condition] = detail
+                outcome.waiting.append(item)
+            }
+        }
+        let failedSubjects = Set(findings.map(\.subject))
+        clean.removeAll { failedSubjects.contains($0) }
+
+        if unavailable.isEmpty {
+            if s.frontendDown != false {
+                let resolved = try await ledger.resolve(subjectPrefix: frontendSubject, resolution: "the frontend answered every read")
+                if s.frontendDown == true || resolved > 0 { logger.info("frontend answers again", metadata: ["vigil.resolved": "\(resolved)"]) }
+                s.frontendDown = false
+            }
+            health.set(.frontend, stage: stage.name, nil)
+        } else {
+            for (condition, detail) in unavailable.sorted(by: { $0.key < $1.key }) {
+                findings.append(Finding(
+                    kind: condition, subject: frontendSubject, severity: .warning,
+                    details: ["zone": config.zone, "stage": stage.name, "frontend": config.frontendURL,
+                              "waiting": "\(outcome.waiting.count)", "detail": detail]))
+            }
+            if s.frontendDown != true {
+                logger.warning("frontend unavailable; samples wait and are retried, nothing is reported against the data", metadata: [
+                    "vigil.waiting": "\(outcome.waiting.count)", LogKey.error: "\(unavailable.values.first ?? "")"])
+            }
+            s.frontendDown = true
+            health.set(.frontend, stage: stage.name, "\(unavailable.keys.sorted().joined(separator: ",")): \(unavailable.values.first ?? ""); \(outcome.waiting.count) samples waiting")
+        }
         // Record results before the offsets are committed.
-        try await ledger.report(findings)
-        try await window.save()
-        return (done, unreachable)
+        metrics.newFindings.increment(by: try await ledger.report(findings))
+        if !clean.isEmpty { try await ledger.resolve(subjectPrefixes: clean, resolution: "read back clean at this stage") }
+        try await s.window.save()
+        return outcome
     }
 
     static func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
@@ -158,13 +237,15 @@ final class WatchStage: Service, Sendable {
 struct WindowCounter {
     let ledger: VerifierLedger
     let length: Duration
+    let metrics: StageMetrics
     var pass: PassState?
     var started = ContinuousClock.now
     var checked = 0
 
-    init(ledger: VerifierLedger, length: Duration) {
+    init(ledger: VerifierLedger, length: Duration, metrics: StageMetrics) {
         self.ledger = ledger
         self.length = length
+        self.metrics = metrics
     }
 
     mutating func save() async throws {
@@ -177,24 +258,11 @@ struct WindowCounter {
         guard ContinuousClock.now - started >= length else { return }
         try await save()
         try await ledger.complete(pass!)
+        metrics.passes.increment()
+        metrics.lastComplete.record(Date().timeIntervalSince1970)
         pass = nil
         checked = 0
         started = .now
         try await save()
-    }
-}
-
-struct StageMetrics: Sendable {
-    let checked, failed, expectedAbsent, malformed: Counter
-    let lag, held: Gauge
-
-    init(zone: String, stage: String) {
-        let labels = [("zone", zone), ("stage", stage)]
-        checked = Counter(label: "vigil_watcher_checked_total", dimensions: labels)
-        failed = Counter(label: "vigil_watcher_failed_total", dimensions: labels)
-        expectedAbsent = Counter(label: "vigil_watcher_expected_absent_total", dimensions: labels)
-        malformed = Counter(label: "vigil_watcher_malformed_total", dimensions: labels)
-        lag = Gauge(label: "vigil_watcher_lag_seconds", dimensions: labels)
-        held = Gauge(label: "vigil_watcher_held_samples", dimensions: labels)
     }
 }

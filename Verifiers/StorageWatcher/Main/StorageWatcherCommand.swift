@@ -15,8 +15,12 @@ struct StorageWatcherCommand: AsyncParsableCommand {
             written-at plus the stage's delay (pausing partitions, not busy-polling), then \
             reads the block through the public frontend API only and verifies SHA-256 and \
             length. A block deleted through the API counts as expected-absent; any other \
-            failure is a finding with stage and key. Offsets are committed only after results \
-            are recorded. Settings also come from VIGIL_STORAGE_WATCHER_<SETTING> or a JSON \
+            failure is a finding with stage and key, reported only when the frontend answered \
+            and no replica served the right bytes; a frontend that does not answer is its own \
+            condition (frontend_unavailable) and the samples wait. Undecodable samples and \
+            samples written beyond --max-clock-skew in the future are malformed (one \
+            malformed_sample finding per partition), never held. Each partition is committed \
+            only up to its first sample not yet checked. Settings also come from VIGIL_STORAGE_WATCHER_<SETTING> or a JSON \
             --config file.
             """)
 
@@ -26,6 +30,7 @@ struct StorageWatcherCommand: AsyncParsableCommand {
     @Option(help: "The zone frontend's URL.") var frontend: String?
     @Option(help: "postgresql:// URL of the zone's block index (findings and passes only).") var database: String?
     @Option(help: "Stage delays, e.g. 1m,1h,1d,7d,30d (units s, m, h, d).") var stages: String?
+    @Option(help: "How far ahead of now a sample's written-at may be before it is malformed, e.g. 5m (the default).") var maxClockSkew: String?
 
     func run() async throws {
         let (settings, registry) = try common.start(environmentPrefix: "VIGIL_STORAGE_WATCHER_")
@@ -37,6 +42,10 @@ struct StorageWatcherCommand: AsyncParsableCommand {
         if let text = settings.string("stages", option: stages) {
             guard let parsed = StorageWatcherConfig.parseStages(text) else { throw ValidationError("--stages takes delays like 1m,1h,1d,7d,30d") }
             watcherConfig.stages = parsed
+        }
+        if let text = settings.string("max-clock-skew", option: maxClockSkew) {
+            guard let skew = StorageWatcherConfig.parseDuration(text) else { throw ValidationError("--max-clock-skew takes a duration like 5m") }
+            watcherConfig.maxClockSkew = skew
         }
         watcherConfig.host = common.host(settings, default: watcherConfig.host)
         watcherConfig.port = try common.port(settings, default: watcherConfig.port)
