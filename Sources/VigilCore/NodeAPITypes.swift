@@ -6,6 +6,9 @@ public enum Presence: UInt8, Sendable {
     case absent = 0
     case present = 1
     case trashOnly = 2
+    /// Held live, but the record's length or CRC32C differs from what the
+    /// asker's index says (only in answers to a check with records).
+    case mismatch = 3
 }
 
 /// An extent as `GET /v1/extents` lists it.

@@ -25,7 +25,7 @@ extension DRT {
             let name = "v\(volume).g1.extent"
             return Injected(
                 fault: fault, target: "\(node.name) \(name) record at \(record.offset)",
-                detection: Detection(verifier: "disk-scrubber", kinds: kinds, subject: "node/\(node.id)/extents/\(name)/%"),
+                detection: Detection(verifier: "disk-scrubber", kinds: kinds, subject: "node/\(node.id)/extents/\(name)"),
                 repair: (volume, node.id), injectedAt: 0)
         case .extentDeleted, .extentMovedToTrash:
             let (volume, node, path) = try await freshReplica()

@@ -28,7 +28,9 @@ public enum DevCluster {
         for zone in options.zones {
             let name = Layout.databaseName(zone)
             try await postgres.createDatabase(name)
-            try await Migrator(set: .blockIndex).migrate(try await PostgresConnection.connect(url: postgres.url(database: name)))
+            let index = try await PostgresConnection.connect(url: postgres.url(database: name))
+            try await Migrator(set: .blockIndex).migrate(index)
+            try await ZoneTopology(zone: zone, profile: options.verifierProfile).save(index)
         }
         try await postgres.createDatabase("journal")
         try await Migrator(set: .fileJournal).migrate(try await PostgresConnection.connect(url: postgres.url(database: "journal")))

@@ -3,12 +3,19 @@ import VigilPostgres
 
 /// One thing the gate checked.
 public struct GateCheck: Sendable, Codable, Equatable {
-    /// The JUnit test case's class: the verifier, or `findings`.
+    /// The JUnit test case's class: the verifier, `findings` or `topology`.
     public var verifier: String
     /// The scope (zone, shard, node, stage), or what the check covers.
     public var scope: String
     public var passed: Bool
     public var detail: String
+
+    public init(verifier: String, scope: String, passed: Bool, detail: String) {
+        self.verifier = verifier
+        self.scope = scope
+        self.passed = passed
+        self.detail = detail
+    }
 }
 
 /// The staging sign-off verdict for a window.
@@ -19,85 +26,101 @@ public struct GateVerdict: Sendable, Codable {
     public var reasons: [String] { checks.filter { !$0.passed }.map { "\($0.verifier) \($0.scope): \($0.detail)" } }
 }
 
-/// The database a gate reads, and the verifier scopes it expects there.
-public struct GateSource: Sendable {
-    public var name: String
-    public var databaseURL: String
-    /// (verifier, scope) pairs that must have a full pass; the scopes found in
-    /// the pass ledger are added to these.
-    public var expected: [(verifier: String, scope: String)]
+/// The databases a gate reads. What must have been verified comes from each
+/// zone's recorded topology and live nodes, never from how the gate was called.
+public struct GateInputs: Sendable {
+    public var zoneDatabases: [String]
+    /// The File Journal's database: required when a zone is covered by the cross-zone verifier.
+    public var journalDatabase: String?
 
-    public init(name: String, databaseURL: String, expected: [(verifier: String, scope: String)] = []) {
-        self.name = name
-        self.databaseURL = databaseURL
-        self.expected = expected
+    public init(zoneDatabases: [String], journalDatabase: String?) {
+        self.zoneDatabases = zoneDatabases
+        self.journalDatabase = journalDatabase
     }
 }
 
 /// Why the gate cannot decide (exit 2).
 public struct GateError: Error, CustomStringConvertible {
     public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
-/// Evaluates the sign-off rules over the pass ledger and the findings.
+/// Evaluates the sign-off rules over the pass ledger and the findings. Fails
+/// closed: a zone with no recorded topology, an expected scope with no complete
+/// pass, or a pass that checked nothing where there was something to check blocks.
 public enum Gate {
-    public static func evaluate(_ sources: [GateSource], windowSeconds: Double, windowLabel: String) async throws -> GateVerdict {
+    public static func evaluate(_ inputs: GateInputs, windowSeconds: Double, windowLabel: String) async throws -> GateVerdict {
+        guard !inputs.zoneDatabases.isEmpty else { throw GateError("no zone database to evaluate") }
         var checks: [GateCheck] = []
-        for source in sources {
-            let c: PostgresConnection
-            do {
-                c = try await PostgresConnection.connect(url: source.databaseURL)
-            } catch {
-                throw GateError(description: "cannot reach \(source.name)'s database: \(error)")
+        var profiles: Set<String> = []
+        var crossZone = false
+        var zones: [(PostgresConnection, ZoneTopology?, String)] = []
+        for url in inputs.zoneDatabases {
+            let c = try await connect(url, what: "a zone")
+            let topology = try await ZoneTopology.load(c)
+            let name = topology?.zone ?? databaseName(url)
+            if let topology {
+                profiles.insert(topology.profile)
+                crossZone = crossZone || topology.crossZone
             }
-            checks += try await passChecks(c, source, windowSeconds)
-            checks += try await findingChecks(c, source, windowSeconds)
+            zones.append((c, topology, name))
+        }
+        // Refuse a window in which the slowest expected verifier cannot complete a pass.
+        for profile in profiles {
+            var verifiers: Set<String> = ["disk-scrubber", "metadata-scanner", "trash-inspector", "extent-referee", "storage-watcher"]
+            if crossZone { verifiers.insert("cross-zone-verifier") }
+            if let needed = GateCadence.requiredWindow(verifiers: verifiers, profile: profile), windowSeconds < needed.seconds {
+                throw GateError("""
+                    a \(windowLabel) window is shorter than the \(profile) profile needs: use --window \(needed.label) or longer \
+                    (\(needed.slowest) completes a pass every \(GateCadence.describe(GateCadence.passPeriod(needed.slowest, profile: profile)!)), \
+                    and a full pass must both start and finish inside the window)
+                    """)
+            }
+        }
+        for (c, topology, name) in zones {
+            guard let topology else {
+                checks.append(GateCheck(
+                    verifier: "topology", scope: name, passed: false,
+                    detail: "this zone's topology was never recorded, so nothing says which verifiers must have run: "
+                        + "run `vigil zone configure --database URL --zone NAME --profile production|dev`"))
+                checks += try await findingChecks(c, scope: name, windowSeconds)
+                continue
+            }
+            checks += try await passChecks(c, GateExpectations.zone(topology, liveNodes: try await liveNodes(c)), windowSeconds)
+            checks += try await findingChecks(c, scope: name, windowSeconds)
+        }
+        if crossZone {
+            if let journal = inputs.journalDatabase {
+                let c = try await connect(journal, what: "the File Journal")
+                checks += try await passChecks(c, [GateExpectations.crossZone], windowSeconds)
+                checks += try await findingChecks(c, scope: "journal", windowSeconds)
+            } else {
+                checks.append(GateCheck(
+                    verifier: "cross-zone-verifier", scope: "global", passed: false,
+                    detail: "a zone is covered by the cross-zone verifier, whose ledger is in the File Journal's database: "
+                        + "pass --journal-database URL (or --cluster)"))
+            }
         }
         return GateVerdict(signOff: checks.allSatisfy(\.passed), window: windowLabel, checks: checks)
     }
 
-    /// Every verifier in each of its scopes completed a full pass that started inside the window.
-    static func passChecks(_ c: PostgresConnection, _ source: GateSource, _ window: Double) async throws -> [GateCheck] {
-        let rows = try await c.query("""
-            SELECT verifier, scope,
-                   max(started_at) FILTER (WHERE state = 'complete' AND started_at >= now() - make_interval(secs => $1)) IS NOT NULL,
-                   coalesce(to_char(max(finished_at) FILTER (WHERE state = 'complete'), 'YYYY-MM-DD HH24:MI:SS'), 'never')
-            FROM passes GROUP BY verifier, scope
-            """, [.float64(window)])
-        var seen: [String: GateCheck] = [:]
-        for (verifier, scope) in source.expected {
-            seen["\(verifier)|\(scope)"] = GateCheck(verifier: verifier, scope: scope, passed: false, detail: "no pass recorded")
+    static func connect(_ url: String, what: String) async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(url: url)
+        } catch {
+            throw GateError("cannot reach \(what)'s database \(databaseName(url)): \(error)")
         }
-        for i in 0..<rows.count {
-            let verifier = rows.string(i, 0), scope = rows.string(i, 1)
-            let ok = try rows.bool(i, 2)
-            seen["\(verifier)|\(scope)"] = GateCheck(
-                verifier: verifier, scope: scope, passed: ok,
-                detail: ok ? "full pass inside the window" : "no full pass started inside the window (last finished \(rows.string(i, 3)))")
-        }
-        return seen.values.sorted { ($0.verifier, $0.scope) < ($1.verifier, $1.scope) }
     }
 
-    /// No unresolved error or critical finding, and none seen inside the window
-    /// even if repaired since (a fault in staging blocks its release); no watcher
-    /// failure and no referee finding inside the window. Findings an operator
-    /// resolved by hand (`vigil findings resolve`) no longer block.
-    static func findingChecks(_ c: PostgresConnection, _ source: GateSource, _ window: Double) async throws -> [GateCheck] {
-        let rows = try await c.query("""
-            SELECT id, verifier, kind, subject, severity, resolved_at IS NOT NULL FROM findings
-            WHERE coalesce(resolution, '') NOT LIKE 'by hand:%' AND (
-                  (severity IN ('error', 'critical') AND (resolved_at IS NULL OR last_seen >= now() - make_interval(secs => $1)))
-               OR (verifier IN ('storage-watcher', 'extent-referee') AND last_seen >= now() - make_interval(secs => $1)))
-            ORDER BY id LIMIT 1000
-            """, [.float64(window)])
-        guard rows.count > 0 else {
-            return [GateCheck(verifier: "findings", scope: source.name, passed: true, detail: "no error or critical finding in the window, none open")]
-        }
-        return try (0..<rows.count).map { i in
-            GateCheck(
-                verifier: rows.string(i, 1), scope: source.name, passed: false,
-                detail: "finding \(try rows.int64(i, 0)) \(rows.string(i, 2)) (\(rows.string(i, 4))\(try rows.bool(i, 5) ? ", since resolved" : "")) on \(rows.string(i, 3))")
-        }
+    static func liveNodes(_ c: PostgresConnection) async throws -> [Int] {
+        let rows = try await c.query("SELECT id FROM nodes WHERE state <> 'retired' ORDER BY id")
+        return try (0..<rows.count).map { try rows.int($0, 0) }
+    }
+
+    /// The database name of a `postgresql://` URL, never its credentials.
+    static func databaseName(_ url: String) -> String {
+        let path = url.split(separator: "?").first.map(String.init) ?? url
+        return path.split(separator: "/").last.map(String.init) ?? "database"
     }
 
     /// Parses `7d`, `12h`, `30m`, `90s`.

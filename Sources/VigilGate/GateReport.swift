@@ -18,22 +18,34 @@ extension GateVerdict {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// JUnit XML: one test case per verifier and scope (and per finding that blocks).
+    /// JUnit XML: one test case per (verifier, scope); every reason that blocks
+    /// it is a failure of that case.
     public var junit: String {
         func escape(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
-        var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                   "<testsuites name=\"vigil-gate\" tests=\"\(checks.count)\" failures=\"\(reasons.count)\">",
-                   "  <testsuite name=\"vigil-gate\" tests=\"\(checks.count)\" failures=\"\(reasons.count)\" errors=\"0\">"]
+        var cases: [(verifier: String, scope: String, failures: [String])] = []
         for check in checks {
-            let name = "<testcase classname=\"\(escape(check.verifier))\" name=\"\(escape(check.scope))\""
-            if check.passed {
+            let i = cases.firstIndex { $0.verifier == check.verifier && $0.scope == check.scope } ?? {
+                cases.append((check.verifier, check.scope, []))
+                return cases.count - 1
+            }()
+            if !check.passed { cases[i].failures.append(check.detail) }
+        }
+        let failed = cases.filter { !$0.failures.isEmpty }.count
+        var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                   "<testsuites name=\"vigil-gate\" tests=\"\(cases.count)\" failures=\"\(failed)\">",
+                   "  <testsuite name=\"vigil-gate\" tests=\"\(cases.count)\" failures=\"\(failed)\" errors=\"0\">"]
+        for c in cases {
+            let name = "<testcase classname=\"\(escape(c.verifier))\" name=\"\(escape(c.scope))\""
+            if c.failures.isEmpty {
                 xml.append("    \(name)/>")
             } else {
                 xml.append("    \(name)>")
-                xml.append("      <failure message=\"\(escape(check.detail))\" type=\"blocked\">\(escape(check.detail))</failure>")
+                for failure in c.failures {
+                    xml.append("      <failure message=\"\(escape(failure))\" type=\"blocked\">\(escape(failure))</failure>")
+                }
                 xml.append("    </testcase>")
             }
         }

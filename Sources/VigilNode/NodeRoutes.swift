@@ -63,9 +63,13 @@ struct NodeRoutes: Sendable {
         }
         v1.post("check") { request, _ in
             try authorize(request, .reader)
-            let body = try await request.bodyBytes(limit: 262_144 * 40)
-            guard let answer = body.withUnsafeBytes({ store.check(body: $0) }) else {
-                throw APIError.badRequest("body must be 40-byte entries (32-byte key, u64 LE volume); got \(body.count) bytes")
+            // ?records=1: entries also carry the index's length and CRC, compared with the record held.
+            let records = request.uri.queryParameters.get("records") == "1"
+            let body = try await request.bodyBytes(limit: 262_144 * (records ? 48 : 40))
+            guard let answer = body.withUnsafeBytes({ store.check(body: $0, records: records) }) else {
+                throw APIError.badRequest(records
+                    ? "body must be 48-byte entries (32-byte key, u64 LE volume, u32 LE length, u32 LE CRC32C); got \(body.count) bytes"
+                    : "body must be 40-byte entries (32-byte key, u64 LE volume); got \(body.count) bytes")
             }
             checkedKeys.increment(by: answer.count)
             return Response(

@@ -124,29 +124,41 @@ public final class NodeStore: Sendable {
         check(keys: pairs.map(\.0), volumes: pairs.map(\.1)).map { Presence(rawValue: $0)! }
     }
 
-    /// Presence for a raw request body of 40-byte entries; nil when malformed.
-    public func check(body: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard body.count % 40 == 0 else { return nil }
-        let n = body.count / 40
-        let keys = (0..<n).map { BlockKey(bytes: UnsafeRawBufferPointer(rebasing: body[($0 * 40)..<($0 * 40 + 32)]))! }
-        let volumes = (0..<n).map { UInt64(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 40 + 32, as: UInt64.self)) }
-        return check(keys: keys, volumes: volumes)
+    /// Presence for a raw request body of 40-byte entries (key, volume) or, with
+    /// `records`, 48-byte entries (key, volume, length, CRC) compared with the
+    /// record held; nil when malformed.
+    public func check(body: UnsafeRawBufferPointer, records: Bool = false) -> [UInt8]? {
+        let size = records ? 48 : 40
+        guard body.count % size == 0 else { return nil }
+        let n = body.count / size
+        let keys = (0..<n).map { BlockKey(bytes: UnsafeRawBufferPointer(rebasing: body[($0 * size)..<($0 * size + 32)]))! }
+        let volumes = (0..<n).map { UInt64(littleEndian: body.loadUnaligned(fromByteOffset: $0 * size + 32, as: UInt64.self)) }
+        guard records else { return check(keys: keys, volumes: volumes) }
+        let expected = ExpectedRecords(
+            lengths: (0..<n).map { UInt32(littleEndian: body.loadUnaligned(fromByteOffset: $0 * size + 40, as: UInt32.self)) },
+            dataCRCs: (0..<n).map { UInt32(littleEndian: body.loadUnaligned(fromByteOffset: $0 * size + 44, as: UInt32.self)) })
+        return check(keys: keys, volumes: volumes, expected: expected)
     }
 
     /// A batch in key order (the metadata scanner's) is answered a volume at a
     /// time from sorted keys; any other order, key by key from the hash table.
-    func check(keys: [BlockKey], volumes: [UInt64]) -> [UInt8] {
+    func check(keys: [BlockKey], volumes: [UInt64], expected: ExpectedRecords? = nil) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: keys.count)
         guard zip(keys, keys.dropFirst()).allSatisfy({ $0 <= $1 }) else {
             return state.withLock { s in
-                for i in keys.indices { out[i] = s.index.presence(key: keys[i], volume: volumes[i]).rawValue }
+                for i in keys.indices {
+                    let expect = expected.map { (length: $0.lengths[i], dataCRC: $0.dataCRCs[i]) }
+                    out[i] = s.index.presence(key: keys[i], volume: volumes[i], expected: expect).rawValue
+                }
                 return out
             }
         }
         var byVolume: [UInt64: [Int]] = [:]
         for (i, volume) in volumes.enumerated() { byVolume[volume, default: []].append(i) }
         return state.withLock { s in
-            for (volume, indices) in byVolume { s.index.presence(ascending: keys, volume: volume, indices: indices, into: &out) }
+            for (volume, indices) in byVolume {
+                s.index.presence(ascending: keys, volume: volume, indices: indices, expected: expected, into: &out)
+            }
             return out
         }
     }

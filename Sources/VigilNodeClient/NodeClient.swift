@@ -57,6 +57,30 @@ public struct NodeClient: Sendable {
         }
     }
 
+    /// Presence of each block, and whether the record held has the length and
+    /// CRC32C the caller's index says (`.mismatch` when not), in one request.
+    public func check(records: [(key: BlockKey, volume: UInt64, length: UInt32, dataCRC: UInt32)]) async throws -> [Presence] {
+        var body = [UInt8](repeating: 0, count: records.count * 48)
+        body.withUnsafeMutableBytes { raw in
+            for (i, record) in records.enumerated() {
+                record.key.write(to: raw.baseAddress! + i * 48)
+                raw.storeBytes(of: record.volume.littleEndian, toByteOffset: i * 48 + 32, as: UInt64.self)
+                raw.storeBytes(of: record.length.littleEndian, toByteOffset: i * 48 + 40, as: UInt32.self)
+                raw.storeBytes(of: record.dataCRC.littleEndian, toByteOffset: i * 48 + 44, as: UInt32.self)
+            }
+        }
+        let answer = try await send(.POST, "/v1/check?records=1", body: body, limit: records.count)
+        guard answer.count == records.count else {
+            throw NodeClientError(kind: .protocolViolation, node: address, message: "check answered \(answer.count) bytes for \(records.count) keys")
+        }
+        return try answer.map {
+            guard let p = Presence(rawValue: $0) else {
+                throw NodeClientError(kind: .protocolViolation, node: address, message: "presence byte \($0)")
+            }
+            return p
+        }
+    }
+
     public func listExtents() async throws -> [ExtentListing] {
         let body = try await send(.GET, "/v1/extents", limit: 64 << 20)
         do {

@@ -12,6 +12,13 @@ public struct StepOutcome: Sendable {
     /// Key ranges checked in this step: open findings whose `key` detail lies in a
     /// range, of the given kinds and not reported again in this step, are resolved.
     public var cleanKeyRanges: [CleanKeyRange] = []
+    /// Subjects this step checked whole: their open findings of any kind not
+    /// reported again in this step are resolved (the damage changed, e.g. one of
+    /// two problems was repaired), those reported again stay open.
+    public var observedSubjects: [String] = []
+    /// Conditions that make this verifier unhealthy while they last (a peer that
+    /// refuses our credential, …): shown in `/healthz`, cleared by a step without them.
+    public var unhealthy: [String] = []
     public var repairs: Set<RepairNeed> = []
     /// Peers that did not answer: their own condition, never a data finding.
     public var unreachable: [String] = []

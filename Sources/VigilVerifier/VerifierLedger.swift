@@ -150,6 +150,17 @@ extension VerifierLedger {
                     """, [.text(verifier), .text(scope), .text(ranges), .text(reported)]).affectedRows
             }
         }
+        if !outcome.observedSubjects.isEmpty {
+            let reported = outcome.findings.map { "\($0.subject)\t\($0.kind)" }.joined(separator: "\n")
+            resolved += try await pool.withConnection { [verifier] c in
+                try await c.query("""
+                    UPDATE findings SET resolved_at = now(), resolution = 'observed clean'
+                    WHERE verifier = $1 AND resolved_at IS NULL
+                      AND subject = ANY(string_to_array($2, E'\\n'))
+                      AND NOT (subject || E'\\t' || kind = ANY(string_to_array($3, E'\\n')))
+                    """, [.text(verifier), .text(outcome.observedSubjects.joined(separator: "\n")), .text(reported)]).affectedRows
+            }
+        }
         try await requestRepairs(outcome.repairs)
         return (new, resolved)
     }

@@ -29,6 +29,7 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         var progress = PassProgress(total: 0)
         var passID: Int64?
         var lastError: String?
+        var conditions: [String] = []
         var passesCompleted = 0
     }
 
@@ -52,6 +53,7 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
             let eta = s.progress.etaSeconds.map { String(format: "%.0fs", $0) } ?? "unknown"
             let line = "pass \(s.passID.map(String.init) ?? "-") \(String(format: "%.1f", s.progress.ratio * 100))% eta \(eta)"
             if let error = s.lastError { return HealthReport(healthy: false, detail: "\(line); last error: \(error)") }
+            if !s.conditions.isEmpty { return HealthReport(healthy: false, detail: "\(line); \(s.conditions.joined(separator: "; "))") }
             return HealthReport(healthy: true, detail: line)
         }
     }
@@ -87,7 +89,7 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         while !Task.isShuttingDownGracefully {
             let outcome = try await check.step(from: pass.cursor ?? [], limiter: limiter)
             try await record(outcome)
-            status.withLock { $0.lastError = nil }
+            status.withLock { $0.lastError = nil; $0.conditions = outcome.unhealthy }
             pass.cursor = outcome.cursor
             pass.itemsChecked += Int64(outcome.items)
             pass.bytesChecked += Int64(outcome.bytes)

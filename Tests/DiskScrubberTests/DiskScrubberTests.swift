@@ -26,7 +26,7 @@ struct DiskScrubberTests {
                 let path = "\(node.dataDirectory)/extents/\(name)"
                 let target = Target(volume: volume.id, node: node, path: path, entries: try ExtentReader(path: path).footer()!)
                 try corruption.apply(to: target)
-                let subject = "node/\(node.id)/extents/\(name)/"
+                let subject = "node/\(node.id)/extents/\(name)"
 
                 // Found, with the right kind.
                 #expect(try await eventually(timeout: .seconds(60)) {

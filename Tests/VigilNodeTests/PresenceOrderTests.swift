@@ -50,3 +50,47 @@ struct PresenceOrderTests {
         }
     }
 }
+
+@Suite("Presence checks with records: the node compares the index's length and CRC")
+struct PresenceRecordTests {
+    /// A check carrying the index's length and CRC answers `mismatch` where the
+    /// record held differs, in key order and in any order alike; a plain check
+    /// never does.
+    @Test func mismatchedLengthOrCRCIsReported() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("presence-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try NodeStore(config: NodeConfig(dataDirectory: directory, tokens: TokenSet(reader: "r")), logger: Logger(label: "t"))
+        _ = try await store.createVolume(1, generation: 1)
+        var entries: [(key: BlockKey, length: UInt32, crc: UInt32)] = []
+        for i in 0..<200 {
+            let data = Array("record \(i)".utf8)
+            _ = try await store.put(volume: 1, key: .of(data), data: data)
+            entries.append((.of(data), UInt32(data.count), CRC32C.checksum(data)))
+        }
+        entries.sort { $0.key < $1.key }
+        // Every third entry claims a wrong length, every fifth a wrong CRC.
+        func body(_ order: [Int]) -> [UInt8] {
+            var out: [UInt8] = []
+            for i in order {
+                let e = entries[i]
+                out += e.key.bytes
+                withUnsafeBytes(of: UInt64(1).littleEndian) { out += $0 }
+                withUnsafeBytes(of: (i % 3 == 0 ? e.length + 1 : e.length).littleEndian) { out += $0 }
+                withUnsafeBytes(of: (i % 5 == 0 ? e.crc ^ 1 : e.crc).littleEndian) { out += $0 }
+            }
+            return out
+        }
+        let expected = entries.indices.map { $0 % 3 == 0 || $0 % 5 == 0 ? Presence.mismatch : .present }
+        let sorted = try #require(body(Array(entries.indices)).withUnsafeBytes { store.check(body: $0, records: true) })
+        #expect(sorted.map { Presence(rawValue: $0)! } == expected)
+        let order = Array(entries.indices).shuffled()
+        let shuffled = try #require(body(order).withUnsafeBytes { store.check(body: $0, records: true) })
+        var unshuffled = [Presence](repeating: .absent, count: entries.count)
+        for (position, index) in order.enumerated() { unshuffled[index] = Presence(rawValue: shuffled[position])! }
+        #expect(unshuffled == expected)
+        // A plain check of the same keys: all present.
+        #expect(store.check(entries.map { ($0.key, UInt64(1)) }).allSatisfy { $0 == .present })
+        // A records body whose size is not a multiple of 48 is refused.
+        #expect([UInt8](repeating: 0, count: 47).withUnsafeBytes { store.check(body: $0, records: true) } == nil)
+    }
+}

@@ -51,10 +51,25 @@ public func randomBlock(_ sizes: ClosedRange<Int> = 1...4096) -> [UInt8] {
 /// Starts a verifier executable against the cluster's first zone (dev profile);
 /// the caller kills it. Its log goes to the cluster's logs directory.
 public func spawnVerifier(_ cluster: ClusterFile, _ executable: String, _ arguments: [String], log: String) throws -> Int32 {
+    try spawnVerifierServing(cluster, executable, arguments, log: log).pid
+}
+
+/// As `spawnVerifier`, also returning the base URL of its `/healthz` and `/metrics`.
+public func spawnVerifierServing(_ cluster: ClusterFile, _ executable: String, _ arguments: [String], log: String) throws -> (pid: Int32, url: String) {
     let port = try freeLoopbackPort()
-    return try Processes.spawn(
+    let pid = try Processes.spawn(
         ["\(Processes.executableDirectory)/\(executable)"] + arguments + ["--profile", "dev", "--port", "\(port)"],
         log: "\(cluster.directory)/logs/\(log).log")
+    return (pid, "http://127.0.0.1:\(port)")
+}
+
+/// CPU seconds (user + system) a process has used, from `/proc/PID/stat`.
+public func cpuSeconds(_ pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// Kills a process started by a test and collects it.

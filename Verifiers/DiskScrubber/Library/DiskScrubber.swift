@@ -43,59 +43,63 @@ public struct DiskScrubber: VerifierCheck {
         return outcome
     }
 
-    /// Verifies one extent file (`extents/NAME` or `trash/NAME`).
+    /// Verifies one extent file (`extents/NAME` or `trash/NAME`): its records
+    /// (CRCs, SHA-256 = key, footer) and its identity (the header names the
+    /// volume and generation its file name does; its records are that volume's).
+    /// Each kind of damage in an extent is one finding, its details counting the
+    /// records it affects; it stays open until a scan of that file finds it gone.
     func scan(_ relativePath: String, limiter: SharedRateLimiter) async throws -> StepOutcome {
         var outcome = StepOutcome(cursor: [], passComplete: false)
         let parts = relativePath.split(separator: "/")
         guard parts.count == 2, let name = ExtentName(parts[1]) else { return outcome }
         let location = String(parts[0])
-        var options = ExtentScanOptions()
-        if location == "extents", let volume = try await index.volume(Int64(name.volume)) {
-            options.expectSealed = volume.state == "sealed" ? true : nil
-        }
-        let path = "\(config.dataDirectory)/\(relativePath)"
         let subject = "node/\(config.nodeID)/\(relativePath)"
-        let report: ExtentScanReport
+        let context = FindingContext(config: config, name: name, location: location, subject: subject)
+        guard let volumeID = Int64(exactly: name.volume) else {
+            // No index can hold such a volume (the index's ids are signed 64-bit).
+            outcome.items = 1
+            outcome.findings.append(context.finding(.extentIdentity, severity: .critical, count: 1, offsets: [0], key: nil,
+                                                    detail: "the name names volume \(name.volume), beyond any volume id the index can hold"))
+            outcome.observedSubjects.append(subject)
+            return outcome
+        }
+        let volume = try await index.volume(volumeID)
+        var options = ExtentScanOptions()
+        if location == "extents", let volume { options.expectSealed = volume.state == "sealed" ? true : nil }
+        let path = "\(config.dataDirectory)/\(relativePath)"
+        let scanned: (report: ExtentScanReport, keys: [BlockKey])
         do {
             let scanOptions = options
-            report = try await blockingIO { try ExtentReader(path: path).scan(options: scanOptions, onRead: { limiter.throttle($0) }) }
+            scanned = try await blockingIO {
+                var keys: [BlockKey] = []
+                let report = try ExtentReader(path: path).scan(
+                    options: scanOptions, onRead: { limiter.throttle($0) }, onRecord: { if $0.isIntact { keys.append($0.key) } })
+                return (report, keys)
+            }
         } catch let error as FileIOError where error.isNotFound {
             return outcome  // trashed, unlinked or replaced under us: not a corruption
         } catch let error as FileIOError {
-            outcome.findings.append(finding(.unreadable, subject: "\(subject)/offset/0", name: name, location: location, offset: 0, key: nil, detail: error.description))
+            outcome.findings.append(context.finding(.unreadable, severity: .error, count: 1, offsets: [0], key: nil, detail: error.description))
+            outcome.observedSubjects.append(subject)
             if location == "extents" { outcome.repairs.insert(repair(name, "unreadable")) }
             return outcome
         }
+        let report = scanned.report
         outcome.items = 1
         outcome.bytes = Int(report.fileSize)
-        if report.isClean {
-            outcome.cleanPrefixes.append(subject + "/")
-            return outcome
-        }
-        for problem in report.problems {
-            outcome.findings.append(finding(
-                problem.kind, subject: "\(subject)/offset/\(problem.offset)", name: name, location: location,
-                offset: problem.offset, key: problem.key, detail: problem.detail))
-        }
-        if location == "extents" {
-            outcome.repairs.insert(repair(name, Set(report.problems.map(\.kind.rawValue)).sorted().joined(separator: ",")))
+        var findings = context.findings(for: report)
+        findings += try await identityFindings(report, keys: scanned.keys, volume: volume, context: context)
+        outcome.observedSubjects.append(subject)
+        outcome.findings = findings
+        if findings.isEmpty {
+            outcome.cleanPrefixes.append(subject)
+        } else if location == "extents" {
+            outcome.repairs.insert(repair(name, Set(findings.map(\.kind)).sorted().joined(separator: ",")))
         }
         return outcome
     }
 
     private func repair(_ name: ExtentName, _ kinds: String) -> RepairNeed {
         RepairNeed(volume: Int64(name.volume), node: config.nodeID, reason: "disk-scrubber: \(kinds) in \(name)")
-    }
-
-    private func finding(
-        _ kind: ExtentProblem.Kind, subject: String, name: ExtentName, location: String, offset: UInt64, key: BlockKey?, detail: String
-    ) -> Finding {
-        var details = [
-            "zone": config.zone, "node": "\(config.nodeID)", "extent": name.description, "location": location,
-            "volume": "\(name.volume)", "offset": "\(offset)", "detail": detail,
-        ]
-        if let key { details["key"] = key.hex }
-        let critical: Set<ExtentProblem.Kind> = [.keyMismatch, .truncatedTail, .badExtentHeader]
-        return Finding(kind: kind.rawValue, subject: subject, severity: critical.contains(kind) ? .critical : .error, details: details)
     }
 }

@@ -17,6 +17,11 @@ public final class MetadataScanner: VerifierCheck {
     /// The next index page, read while the nodes answer about the current one.
     private let prefetched = Mutex<(after: BlockKey, rows: Task<[BlockRow], Error>)?>(nil)
 
+    /// Nodes that refuse our credential, with what to fix: unhealthy until they answer.
+    let refusing = Mutex<[Int: String]>([:])
+    /// How long a recheck of a node that still does not answer waits before the next.
+    private let recheckBackoff = Mutex<Duration>(.seconds(1))
+
     static let blockKinds = ["missing", "only_in_trash"]
     /// Replicas found without their block, each time seen: the graph that should stay at zero.
     let missingBlocks: Counter
@@ -65,6 +70,7 @@ public final class MetadataScanner: VerifierCheck {
         }
         outcome.passComplete = cursor.exhausted && cursor.deferred.isEmpty
         outcome.cursor = cursor.encoded
+        outcome.unhealthy = refusals()
         return outcome
     }
 
@@ -82,7 +88,16 @@ public final class MetadataScanner: VerifierCheck {
                 .filter { $0.key <= pending.to }
             let checked = try await check(page, onlyNode: pending.node)
             outcome.merge(checked.outcome)
-            guard checked.unanswered.isEmpty else { return }
+            guard checked.unanswered.isEmpty else {
+                // Still refused or still silent: wait longer each time, never spin.
+                let wait = recheckBackoff.withLock { b in
+                    defer { b = min(b * 2, .seconds(30)) }
+                    return b
+                }
+                try await Task.sleep(for: wait)
+                return
+            }
+            recheckBackoff.withLock { $0 = .seconds(1) }
             if let last = page.last, last.key < pending.to, page.count == config.pageSize {
                 cursor.deferred[i].from = BlockKey.successor(of: last.key)
             } else {

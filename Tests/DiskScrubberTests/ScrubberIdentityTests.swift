@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilDev
+import VigilFrontendClient
+import VigilPostgres
+import VigilTestSupport
+
+/// Damage that passes every checksum: valid bytes under the wrong name. And one
+/// finding per condition, however many records it touches.
+@Suite("Disk scrubber: identity and one finding per condition", .serialized)
+struct ScrubberIdentityTests {
+    static func header(_ path: String) -> ExtentHeader? {
+        guard let bytes = FileManager.default.contents(atPath: path), bytes.count >= ExtentFormat.extentHeaderSize else { return nil }
+        return Array(bytes.prefix(ExtentFormat.extentHeaderSize)).withUnsafeBytes { ExtentHeader.decode($0) }
+    }
+
+    static func openFindings(_ db: PostgresConnection, subject: String) async throws -> [(kind: String, count: String)] {
+        let rows = try await db.query(
+            "SELECT kind, coalesce(details->>'count', '') FROM findings WHERE verifier = 'disk-scrubber' AND subject = $1 AND resolved_at IS NULL",
+            [.text(subject)])
+        return (0..<rows.count).map { (rows.string($0, 0), rows.string($0, 1)) }
+    }
+
+    @Test("swapped extents and an extent overwritten with another volume's valid bytes are found, stay open while wrong, and are resolved only once the file at that name is right", .timeLimit(.minutes(6)))
+    func wrongBytesUnderAName() async throws {
+        try await withTestCluster(volumeTargetBytes: 64 << 10, verifiers: true) { (cluster: ClusterFile) async throws in
+            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            for _ in 0..<300 { _ = try await frontend.put(randomBlock(512...2048)) }
+            let index = cluster.index
+            let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
+            // Two sealed volumes with a replica on the same node: swap their files by rename.
+            let sealed = try await index.volumes(inState: "sealed")
+            var pair: (Int64, Int64, ClusterFile.Node)?
+            search: for a in sealed {
+                for b in sealed where b.id > a.id {
+                    let nodesA = Set(try await index.replicas(of: a.id).map(\.node.id))
+                    if let shared = try await index.replicas(of: b.id).map(\.node.id).first(where: nodesA.contains) {
+                        pair = (a.id, b.id, cluster.zones[0].nodes.first { $0.id == shared }!)
+                        break search
+                    }
+                }
+            }
+            let (a, b, node) = try #require(pair, "no two sealed volumes share a node")
+            let pathA = "\(node.dataDirectory)/extents/v\(a).g1.extent", pathB = "\(node.dataDirectory)/extents/v\(b).g1.extent"
+            let swap = "\(node.dataDirectory)/swap.tmp"
+            try FileManager.default.moveItem(atPath: pathA, toPath: swap)
+            try FileManager.default.moveItem(atPath: pathB, toPath: pathA)
+            try FileManager.default.moveItem(atPath: swap, toPath: pathB)
+            #expect(try ExtentReader(path: pathA).scan().isClean, "the swapped file passes every checksum")
+
+            let subjects = ["node/\(node.id)/extents/v\(a).g1.extent": (pathA, UInt64(a)), "node/\(node.id)/extents/v\(b).g1.extent": (pathB, UInt64(b))]
+            // Found by the scrubber as identity damage.
+            for subject in subjects.keys {
+                #expect(try await eventually(timeout: .seconds(90), interval: .milliseconds(200)) {
+                    try await db.query(
+                        "SELECT 1 FROM findings WHERE verifier = 'disk-scrubber' AND kind = 'extent_identity' AND subject = $1", [.text(subject)]
+                    ).count > 0
+                }, "no extent_identity finding for \(subject)")
+            }
+            // Never resolved while the file at that name is another volume's; resolved once repaired.
+            var resolvedWhileWrong: [String] = []
+            #expect(try await eventually(timeout: .seconds(120), interval: .milliseconds(100)) {
+                var allResolved = true
+                for (subject, (path, volume)) in subjects {
+                    let open = try await db.query(
+                        "SELECT 1 FROM findings WHERE verifier = 'disk-scrubber' AND kind = 'extent_identity' AND subject = $1 AND resolved_at IS NULL",
+                        [.text(subject)]).count > 0
+                    if open { allResolved = false; continue }
+                    if let header = Self.header(path), header.volume != volume { resolvedWhileWrong.append(subject) }
+                }
+                return allResolved
+            }, "identity findings never resolved (no repair?)")
+            #expect(resolvedWhileWrong.isEmpty, "resolved while the file was still wrong: \(resolvedWhileWrong)")
+            for (path, volume) in subjects.values {
+                #expect(Self.header(path)?.volume == volume, "\(path) was not repaired")
+            }
+        }
+    }
+
+    @Test("an extent with every record damaged is one finding per kind of damage, counting the records, open until repaired", .timeLimit(.minutes(5)))
+    func oneFindingPerCondition() async throws {
+        try await withTestCluster(volumeTargetBytes: 64 << 10, verifiers: true) { (cluster: ClusterFile) async throws in
+            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            for _ in 0..<200 { _ = try await frontend.put(randomBlock(512...2048)) }
+            let index = cluster.index
+            let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
+            let volume = try #require(try await index.volumes(inState: "sealed").first).id
+            let replica = try await index.replicas(of: volume)[0]
+            let node = cluster.zones[0].nodes.first { $0.id == replica.node.id }!
+            let path = "\(node.dataDirectory)/extents/v\(volume).g1.extent"
+            let entries = try #require(try ExtentReader(path: path).footer())
+            var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            for entry in entries { bytes[Int(entry.offset) + ExtentFormat.recordHeaderSize + Int(entry.length) / 2] ^= 0x40 }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+            let subject = "node/\(node.id)/extents/v\(volume).g1.extent"
+            var seen: [(kind: String, count: String)] = []
+            #expect(try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {
+                seen = try await Self.openFindings(db, subject: subject)
+                return !seen.isEmpty
+            }, "no finding for the damaged extent")
+            #expect(seen.count == 1 && seen[0].kind == "data_crc", "one data_crc finding, not one per record: \(seen)")
+            #expect(seen.first?.count == "\(entries.count)", "the finding counts the \(entries.count) damaged records: \(seen)")
+            // Repaired, then resolved; never more than one row for the condition.
+            #expect(try await eventually(timeout: .seconds(90), interval: .milliseconds(200)) {
+                try await Self.openFindings(db, subject: subject).isEmpty
+            }, "finding never resolved")
+            let rows = try await db.query(
+                "SELECT count(*) FROM findings WHERE verifier = 'disk-scrubber' AND subject = $1", [.text(subject)]).int64(0, 0)
+            #expect(rows == 1, "the fault made \(rows) finding rows")
+            #expect(try ExtentReader(path: path).scan().isClean)
+        }
+    }
+}
