@@ -7,25 +7,30 @@ import VigilVerifier
 
 extension TrashInspector {
     /// Inspects one trash extent: records a pass or a failure, or — when a peer
-    /// it needed did not answer — nothing at all.
-    func inspect(_ node: NodeRecord, _ name: ExtentName) async throws -> StepOutcome {
+    /// it needed did not answer — nothing at all. `silent`: nodes that did not
+    /// answer this step's listing.
+    func inspect(_ node: NodeRecord, _ name: ExtentName, silent: UnjudgedPeers = UnjudgedPeers()) async throws -> StepOutcome {
         var outcome = StepOutcome(cursor: [], passComplete: false)
         var peers = UnjudgedPeers()
         let staged = "\(config.workDirectory)/inspect-\(UUID().uuidString).extent"
         try FileManager.default.createDirectory(atPath: config.workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: staged) }
+        var contents = TrashExtentContents()
         do {
             try await client(node).downloadExtent(name, location: "trash", to: staged)
+            let expectSealed = try await volumeWasSealed(Int64(name.volume))
+            contents = try await blockingIO { try TrashExtentContents.read(path: staged, name: name, expectSealed: expectSealed) }
         } catch let error as NodeClientError where error.isNotFound {
             return outcome  // unlinked or restored meanwhile: the pass end settles its finding
         } catch let error as NodeClientError where UnjudgedPeers.trouble(error) != nil {
             peers.note(node, error)
             peers.apply(to: &outcome, zone: config.zone)
             return outcome
+        } catch let error as NodeClientError {
+            // The node answered, but not with the extent (e.g. it cannot read it): unreadable is not proven.
+            contents.note("the node could not serve the extent: \(Self.describe(error))")
         }
-        let expectSealed = try await volumeWasSealed(Int64(name.volume))
-        let contents = try await blockingIO { try TrashExtentContents.read(path: staged, name: name, expectSealed: expectSealed) }
-        let verdicts = try await judge(contents.keys.sorted { $0.hex < $1.hex }, trashNode: node.id, name: name, peers: &peers)
+        let verdicts = try await judge(contents.keys.sorted { $0.hex < $1.hex }, trashNode: node.id, name: name, silent: silent, peers: &peers)
         let verdict = TrashVerdict(contents: contents, verdicts: verdicts, peersAnswered: peers.isEmpty)
         peers.apply(to: &outcome, zone: config.zone)
 

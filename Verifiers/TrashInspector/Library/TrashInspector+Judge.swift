@@ -22,17 +22,18 @@ extension TrashInspector {
     /// Judges `keys` of the trash extent `name` on node `trashNode`. Keys that fail
     /// are judged once more from a fresh read of their rows and replicas, so GC,
     /// drain or repair moving a block during the inspection is not an accusation.
-    func judge(_ keys: [BlockKey], trashNode: Int, name: ExtentName, peers: inout UnjudgedPeers) async throws -> [BlockKey: KeyVerdict] {
-        var verdicts = try await judgeOnce(keys, trashNode: trashNode, name: name, peers: &peers)
+    /// Nodes in `silent` did not answer earlier in this step and are not asked.
+    func judge(_ keys: [BlockKey], trashNode: Int, name: ExtentName, silent: UnjudgedPeers, peers: inout UnjudgedPeers) async throws -> [BlockKey: KeyVerdict] {
+        var verdicts = try await judgeOnce(keys, trashNode: trashNode, name: name, silent: silent, peers: &peers)
         let accused = verdicts.filter { if case .failed = $0.value { true } else { false } }.map(\.key)
         if !accused.isEmpty {
-            let again = try await judgeOnce(accused, trashNode: trashNode, name: name, peers: &peers)
+            let again = try await judgeOnce(accused, trashNode: trashNode, name: name, silent: silent, peers: &peers)
             verdicts.merge(again) { $1 }
         }
         return verdicts
     }
 
-    private func judgeOnce(_ keys: [BlockKey], trashNode: Int, name: ExtentName, peers: inout UnjudgedPeers) async throws -> [BlockKey: KeyVerdict] {
+    private func judgeOnce(_ keys: [BlockKey], trashNode: Int, name: ExtentName, silent: UnjudgedPeers, peers: inout UnjudgedPeers) async throws -> [BlockKey: KeyVerdict] {
         var verdicts: [BlockKey: KeyVerdict] = [:]
         let rows = try await rows(for: keys)
         var liveByVolume: [Int64: [BlockRow]] = [:]
@@ -42,7 +43,7 @@ extension TrashInspector {
             liveByVolume[row.volume, default: []].append(row)
         }
         for (volume, live) in liveByVolume.sorted(by: { $0.key < $1.key }) {
-            let judged = try await judgeLive(live, volume: volume, trashNode: trashNode, name: name, peers: &peers)
+            let judged = try await judgeLive(live, volume: volume, trashNode: trashNode, name: name, silent: silent, peers: &peers)
             verdicts.merge(judged) { $1 }
         }
         return verdicts
@@ -51,7 +52,7 @@ extension TrashInspector {
     /// Live blocks of one volume: each of its live replicas other than this trash
     /// extent — at least R — must return the block's bytes, verified.
     private func judgeLive(
-        _ rows: [BlockRow], volume: Int64, trashNode: Int, name: ExtentName, peers: inout UnjudgedPeers
+        _ rows: [BlockRow], volume: Int64, trashNode: Int, name: ExtentName, silent: UnjudgedPeers, peers: inout UnjudgedPeers
     ) async throws -> [BlockKey: KeyVerdict] {
         guard let record = try await index.volume(volume) else {
             return Dictionary(uniqueKeysWithValues: rows.map { ($0.key, .failed("live in volume \(volume), which is not in the index")) })
@@ -68,6 +69,12 @@ extension TrashInspector {
         var bad: [BlockKey: String] = [:]
         var unjudged = Set<BlockKey>()
         for replica in replicas {
+            if let (trouble, message) = silent.trouble(of: replica.node.id) {
+                // Already silent in this step's listing: not asked again (each try costs a timeout).
+                peers.note(replica.node.id, trouble, message)
+                unjudged.formUnion(rows.map(\.key))
+                continue
+            }
             let reads = await readBack(rows, volume: volume, from: replica.node)
             for (key, result) in reads.results {
                 if case .bad(let reason) = result, bad[key] == nil { bad[key] = "live in volume \(volume); \(reason)" }

@@ -17,6 +17,9 @@ public struct TrashInspectorConfig: Sendable {
     public var passInterval: Duration = .seconds(600)
     /// Block reads in flight at once against one replica while copies are verified.
     public var readConcurrency = 8
+    /// How long a node request (listing, block read) may take before the node
+    /// counts as unreachable for this step; extent downloads have their own limit.
+    public var nodeTimeout: Duration = .seconds(10)
     public var host = "127.0.0.1"
     public var port = 7600
 
@@ -30,6 +33,7 @@ public struct TrashInspectorConfig: Sendable {
     public mutating func applyDevProfile() {
         profile = .dev
         passInterval = .milliseconds(500)
+        nodeTimeout = .seconds(2)
     }
 }
 
@@ -91,7 +95,10 @@ public struct TrashInspector: VerifierCheck {
     static func peer(_ node: NodeRecord) -> String { "node/\(node.id)" }
 
     func client(_ node: NodeRecord) -> NodeClient {
-        NodeClient(address: node.address, token: config.nodeToken)
+        var client = NodeClient(address: node.address, token: config.nodeToken)
+        let (seconds, attoseconds) = config.nodeTimeout.components
+        client.timeout = .milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return client
     }
 
     public func estimatePass() async throws -> PassEstimate {
@@ -107,7 +114,7 @@ public struct TrashInspector: VerifierCheck {
             done.cleanPrefixes += try await goneThroughInstructions(answered: listing.answered)
             return done
         }
-        var outcome = try await inspect(next.node, next.name)
+        var outcome = try await inspect(next.node, next.name, silent: listing.peers)
         outcome.cursor = Array(Self.position(next.node, next.name).utf8)
         await limiter.wait(1)
         return outcome

@@ -40,10 +40,20 @@ struct UnjudgedPeers {
     }
 
     mutating func note(_ node: NodeRecord, _ trouble: Trouble, _ error: any Error) {
+        note(node.id, trouble, "\(error)")
+    }
+
+    mutating func note(_ node: Int, _ trouble: Trouble, _ message: String) {
         switch trouble {
-        case .unreachable: unreachable.insert(node.id)
-        case .unauthorized: unauthorized[node.id] = "\(error)"
+        case .unreachable: unreachable.insert(node)
+        case .unauthorized: unauthorized[node] = message
         }
+    }
+
+    /// What is known to be wrong with `node`, if anything.
+    func trouble(of node: Int) -> (Trouble, String)? {
+        if let message = unauthorized[node] { return (.unauthorized, message) }
+        return unreachable.contains(node) ? (.unreachable, "did not answer its listing") : nil
     }
 
     mutating func merge(_ other: UnjudgedPeers) {
