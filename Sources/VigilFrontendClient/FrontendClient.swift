@@ -93,12 +93,13 @@ public struct FrontendClientError: Error, Sendable, CustomStringConvertible {
     /// not a verdict on the data, so ask again later.
     public var isIndexUnavailable: Bool { code == "index_unavailable" }
     /// A read's 503 `unavailable` names why each live replica failed:
-    /// `no replica served a verified copy (node-1: SHA-256 mismatch; node-2: unreachable)`.
+    /// `cannot serve now: no replica served a verified copy (node-1: SHA-256 mismatch; node-2: unreachable)`.
     /// Nil for any other answer.
     public var replicaProblems: [String]? {
-        let prefix = "no replica served a verified copy ("
-        guard status == 503, code == "unavailable", let message, message.hasPrefix(prefix), message.hasSuffix(")") else { return nil }
-        let inner = message.dropFirst(prefix.count).dropLast()
+        guard status == 503, code == "unavailable", let message,
+              let open = message.range(of: "no replica served a verified copy ("), message.hasSuffix(")")
+        else { return nil }
+        let inner = message[open.upperBound...].dropLast()
         return inner.isEmpty ? [] : inner.components(separatedBy: "; ")
     }
     /// The frontend answered a read and every live replica answered it with

@@ -32,7 +32,7 @@ struct StorageWatcherTests {
             [.text("zone-a/\(stage)")]).int(0, 0)
     }
 
-    @Test("1,000 sampled writes pass every stage, through a kill -9 of the watcher and a broker restart")
+    @Test("1,000 sampled writes pass every stage, through a kill -9 of the watcher and a broker restart", .timeLimit(.minutes(8)))
     func everySampleIsCheckedAtEveryStage() async throws {
         try await withTestCluster(sampleRate: 1.0) { (cluster: ClusterFile) async throws in
             let frontend = FrontendClient(address: cluster.zones[0].frontend)
@@ -64,7 +64,7 @@ struct StorageWatcherTests {
         }
     }
 
-    @Test("a sampled block corrupted on all its replicas is a finding at the next stage, once")
+    @Test("a sampled block corrupted on all its replicas is a finding at the next stage, once", .timeLimit(.minutes(3)))
     func corruptionOnAllReplicasIsFound() async throws {
         try await withTestCluster(sampleRate: 1.0) { (cluster: ClusterFile) async throws in
             let frontend = FrontendClient(address: cluster.zones[0].frontend)

@@ -48,8 +48,10 @@ func checkSample(_ sample: SampleMessage, client: FrontendClient) async -> Sampl
 /// Sorts a refused read: only a frontend that answered, with every replica
 /// answering wrong or absent bytes, is a verdict on the data.
 func classify(_ error: FrontendClientError) -> SampleResult {
-    if error.replicasAnsweredWithBadData {
-        return .failed(kind: "no_verified_replica", detail: error.message ?? "\(error)")
+    if error.replicasAnsweredWithBadData, let problems = error.replicaProblems {
+        // Every replica answered: absent everywhere is `not_found`, any wrong bytes `corrupt`.
+        let absent = problems.allSatisfy { $0.contains("answered 404") }
+        return .failed(kind: absent ? "not_found" : "corrupt", detail: "the frontend answered and no replica served the right bytes: \(error.message ?? "\(error)")")
     }
     if error.status == 401 || error.status == 403 {
         return .frontendUnavailable(
