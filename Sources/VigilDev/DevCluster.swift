@@ -65,6 +65,9 @@ public enum DevCluster {
         for process in cluster.processes.reversed() { await Processes.terminate(process.pid) }
         let postgres = PrivatePostgres(directory: URL(fileURLWithPath: cluster.postgres.directory), port: cluster.postgres.port)
         if postgres.isRunning { try postgres.stop() }
+        // Daemons restarted under new pids (by a test, an operator, `dev up`) log
+        // into the cluster's directory too: none outlives the cluster.
+        await Processes.terminateAll(under: cluster.directory)
         if purge { try FileManager.default.removeItem(atPath: cluster.directory) }
     }
 

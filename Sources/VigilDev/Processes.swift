@@ -59,4 +59,26 @@ public enum Processes {
         var status: Int32 = 0
         _ = waitpid(pid, &status, WNOHANG)
     }
+
+    /// Every process (but this one) whose output goes to a file under
+    /// `directory`: a cluster's daemons log there, including any restarted
+    /// with a pid the cluster file no longer knows.
+    public static func writingUnder(_ directory: String) -> [Int32] {
+        let prefix = URL(fileURLWithPath: directory).standardizedFileURL.path + "/"
+        let me = getpid()
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard pid != me, isAlive(pid) else { return false }
+            return [1, 2].contains { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"))?.hasPrefix(prefix) == true
+            }
+        }
+    }
+
+    /// Terminates every process writing under `directory` (see `writingUnder`).
+    public static func terminateAll(under directory: String, grace: Duration = .seconds(10)) async {
+        await withTaskGroup(of: Void.self) { group in
+            for pid in writingUnder(directory) { group.addTask { await terminate(pid, grace: grace) } }
+        }
+    }
 }

@@ -43,6 +43,10 @@ struct ScrubberIdentityTests {
             }
             let (a, b, node) = try #require(pair, "no two sealed volumes share a node")
             let pathA = "\(node.dataDirectory)/extents/v\(a).g1.extent", pathB = "\(node.dataDirectory)/extents/v\(b).g1.extent"
+            // The master stays down until the damage is seen: a read that trips on
+            // it (the watcher's) would otherwise have it repaired before any sweep.
+            var master = cluster.process(named: "zone-a/master")
+            await Processes.terminate(master.pid)
             let swap = "\(node.dataDirectory)/swap.tmp"
             try FileManager.default.moveItem(atPath: pathA, toPath: swap)
             try FileManager.default.moveItem(atPath: pathB, toPath: pathA)
@@ -58,14 +62,24 @@ struct ScrubberIdentityTests {
                     ).count > 0
                 }, "no extent_identity finding for \(subject)")
             }
-            // Never resolved while the file at that name is another volume's; resolved once repaired.
+            try DevCluster.restart(&master)
+            // The extent referee saw the renames too.
+            for (_, (path, volume)) in subjects {
+                let subject = "node/\(node.id)/v\(volume).g1.extent"
+                #expect(try await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
+                    try await db.query("SELECT 1 FROM findings WHERE verifier = 'extent-referee' AND subject = $1", [.text(subject)]).count > 0
+                }, "the referee did not report the rename of \(path)")
+            }
+            // Never resolved, by either verifier, while the file at that name is
+            // another volume's; resolved once repaired.
             var resolvedWhileWrong: [String] = []
             #expect(try await eventually(timeout: .seconds(120), interval: .milliseconds(100)) {
                 var allResolved = true
                 for (subject, (path, volume)) in subjects {
-                    let open = try await db.query(
-                        "SELECT 1 FROM findings WHERE verifier = 'disk-scrubber' AND kind = 'extent_identity' AND subject = $1 AND resolved_at IS NULL",
-                        [.text(subject)]).count > 0
+                    let open = try await db.query("""
+                        SELECT 1 FROM findings WHERE resolved_at IS NULL AND ((verifier = 'disk-scrubber' AND kind = 'extent_identity' AND subject = $1)
+                                                                          OR (verifier = 'extent-referee' AND subject = $2))
+                        """, [.text(subject), .text("node/\(node.id)/v\(volume).g1.extent")]).count > 0
                     if open { allResolved = false; continue }
                     if let header = Self.header(path), header.volume != volume { resolvedWhileWrong.append(subject) }
                 }

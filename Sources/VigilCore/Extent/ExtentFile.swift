@@ -79,3 +79,13 @@ final class ExtentFile {
         guard ftruncate(fd, off_t(size)) == 0 else { throw FileIOError(path: path, operation: "truncate", errno: errno) }
     }
 }
+
+/// Makes the directory entries in `path`'s directory durable (after a create,
+/// rename or unlink there): without it a crash can lose the name, not the data.
+public func syncDirectory(containing path: String) throws {
+    let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+    guard fd >= 0 else { throw FileIOError(path: directory, operation: "open directory", errno: errno) }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw FileIOError(path: directory, operation: "fsync directory", errno: errno) }
+}

@@ -28,10 +28,23 @@ public final class ExtentWriter {
     }
 
     /// Creates a new extent; fails if the file exists.
+    /// The extent is built under a staged name and linked into place, so no
+    /// reader (a scrubber, a node indexing at start) ever sees an extent without
+    /// its whole header, and an existing extent is never replaced; the directory
+    /// is synced so the new name survives a crash.
     public static func create(path: String, header: ExtentHeader) throws -> ExtentWriter {
-        let file = try ExtentFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL)
-        try header.encode().withUnsafeBytes { try file.write($0, at: 0) }
-        try file.syncData()
+        let staged = "\(path).incoming-create-\(UInt64.random(in: 0...UInt64.max))"
+        let file = try ExtentFile(path: staged, flags: O_RDWR | O_CREAT | O_EXCL)
+        do {
+            try header.encode().withUnsafeBytes { try file.write($0, at: 0) }
+            try file.syncData()
+            guard link(staged, path) == 0 else { throw FileIOError(path: path, operation: "link", errno: errno) }
+        } catch {
+            unlink(staged)
+            throw error
+        }
+        unlink(staged)
+        try syncDirectory(containing: path)
         return ExtentWriter(path: path, file: file, header: header, size: UInt64(ExtentFormat.extentHeaderSize), entries: [], sealed: false)
     }
 

@@ -4,6 +4,13 @@ import VigilCore
 import VigilPostgres
 import VigilVerifier
 
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
 extension ExtentReferee {
     var retentionSeconds: Double { Double(config.retention.components.seconds) + Double(config.retention.components.attoseconds) / 1e18 }
 
@@ -15,8 +22,11 @@ extension ExtentReferee {
         ])
     }
 
+    /// Whether an instruction of `kind` is recorded for the extent (none can be
+    /// for a name whose volume id no index can hold).
     func hasInstruction(_ kind: String, _ name: ExtentName) async throws -> Bool {
-        try await !index.instructions(kind: kind, node: config.nodeID, volume: Int64(name.volume), generation: Int(name.generation)).isEmpty
+        guard let volume = Int64(exactly: name.volume) else { return false }
+        return try await !index.instructions(kind: kind, node: config.nodeID, volume: volume, generation: Int(name.generation)).isEmpty
     }
 
     /// Checks one transition against the recorded instructions.
@@ -39,8 +49,9 @@ extension ExtentReferee {
             findings.append(finding("extent_moved_out", name, "moved from extents/ to \(to)"))
         case .unlinkedFromTrash(let name):
             let instructed = try await hasInstruction("unlink", name)
-            let inspected = try await index.unlinkableInspection(
-                node: config.nodeID, volume: Int64(name.volume), generation: Int(name.generation), retentionSeconds: retentionSeconds)
+            let inspected = try await Int64(exactly: name.volume).asyncMap {
+                try await index.unlinkableInspection(node: config.nodeID, volume: $0, generation: Int(name.generation), retentionSeconds: retentionSeconds)
+            } ?? false
             if !(instructed && inspected) {
                 findings.append(finding("unjustified_unlink", name, "unlinked from trash/ without an unlink instruction after a passed inspection and the retention period"))
             }
@@ -54,40 +65,63 @@ extension ExtentReferee {
     }
 
     /// Compares the directories with the index: every live replica of this node
-    /// has its extent in extents/, every trash extent has a trash instruction,
-    /// every trashed replica is in trash/ or was unlinked by instruction.
+    /// has its extent in extents/ (under its name, with a header naming it),
+    /// every trash extent has a trash instruction, every trashed replica is in
+    /// trash/ or was unlinked by instruction. A finding stays open while its
+    /// condition lasts: an extent's findings are resolved only once it is where
+    /// the index says, with the right header, and no unjustified trash remains.
     func reconcile() async throws {
         let pass = try await ledger.startOrResumePass()
         let extents = Set(((try? FileManager.default.contentsOfDirectory(atPath: config.dataDirectory + "/extents")) ?? []).compactMap(ExtentName.init))
         let trash = Set(((try? FileManager.default.contentsOfDirectory(atPath: config.dataDirectory + "/trash")) ?? []).compactMap(ExtentName.init))
         let replicas = try await index.pool.withConnection { [config] c in
-            let rows = try await c.query("SELECT volume_id, generation, state FROM volume_replicas WHERE node_id = $1", [.int32(Int32(config.nodeID))])
-            return try (0..<rows.count).map { (ExtentName(volume: UInt64(try rows.int64($0, 0)), generation: UInt32(try rows.int($0, 1))), rows.string($0, 2)) }
-        }
-        var findings: [Finding] = []
-        var clean: [String] = []
-        for (name, state) in replicas {
-            switch state {
-            case "live" where !extents.contains(name):
-                findings.append(finding("extent_missing", name, "the index says this node holds a live replica; extents/ does not have it"))
-            case "trashed" where !trash.contains(name) && !extents.contains(name):
-                if try await !hasInstruction("unlink", name) {
-                    findings.append(finding("unjustified_unlink", name, "gone from trash/ with no unlink instruction"))
-                }
-            default:
-                if extents.contains(name) { clean.append(subject(name)) }
+            // A replica row younger than the settle time may be one whose extent the node is creating now.
+            let rows = try await c.query("""
+                SELECT volume_id, generation, state, updated_at < now() - interval '10 seconds' FROM volume_replicas WHERE node_id = $1
+                """, [.int32(Int32(config.nodeID))])
+            return try (0..<rows.count).compactMap { i -> (ExtentName, String)? in
+                guard try rows.bool(i, 3) else { return nil }
+                return (ExtentName(volume: UInt64(try rows.int64(i, 0)), generation: UInt32(try rows.int(i, 1))), rows.string(i, 2))
             }
         }
-        for name in trash where try await !hasInstruction("trash", name) {
-            findings.append(finding("unjustified_trash", name, "in trash/ with no recorded delete instruction"))
+        let states = Dictionary(replicas.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+        var findings: [Finding] = []
+        var clean: [String] = []
+        for name in Set(states.keys).union(trash).union(extents) {
+            var conditions: [Finding] = []
+            let state = states[name]
+            if state == "live", !extents.contains(name) {
+                conditions.append(finding("extent_missing", name, "the index says this node holds a live replica; extents/ does not have it"))
+            }
+            if state == "trashed", !trash.contains(name), !extents.contains(name), try await !hasInstruction("unlink", name) {
+                conditions.append(finding("unjustified_unlink", name, "gone from trash/ with no unlink instruction"))
+            }
+            if trash.contains(name), try await !hasInstruction("trash", name) {
+                conditions.append(finding("unjustified_trash", name, "in trash/ with no recorded delete instruction"))
+            }
+            findings += conditions
+            // Where the index says it should be, and the file there is that extent.
+            let inPlace = state != "live" || (extents.contains(name) && headerNames(name))
+            if conditions.isEmpty && inPlace { clean.append(subject(name)) }
         }
         var outcome = StepOutcome(cursor: [], passComplete: true)
         outcome.findings = findings
-        outcome.cleanPrefixes = clean
+        outcome.observedSubjects = clean
         try await ledger.apply(outcome)
         var done = pass
         done.itemsChecked = Int64(replicas.count + trash.count)
         try await ledger.complete(done)
         logger.info("reconciled directories with the index", metadata: ["vigil.findings": "\(findings.count)", "vigil.replicas": "\(replicas.count)"])
+    }
+
+    /// Whether the extent file at `extents/NAME` has a header naming that volume
+    /// and generation (a file renamed over another has valid bytes and the wrong header).
+    func headerNames(_ name: ExtentName) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: "\(config.dataDirectory)/extents/\(name)") else { return false }
+        defer { try? handle.close() }
+        guard let bytes = try? handle.read(upToCount: ExtentFormat.extentHeaderSize),
+              let header = Array(bytes).withUnsafeBytes({ ExtentHeader.decode($0) })
+        else { return true }  // unreadable or damaged headers are the scrubber's to judge
+        return header.volume == name.volume && header.generation == name.generation
     }
 }
