@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "VigilSchemas",
             path: "Schemas",
-            exclude: ["README.md", "extent-format.md", "node-api.md", "kafka-sample.md"],
+            exclude: ["README.md", "extent-format.md", "node-api.md", "kafka-sample.md", "findings.md"],
             resources: [.copy("block-index"), .copy("file-journal")]),
         .target(
             name: "VigilPostgres",
@@ -111,7 +111,7 @@ let package = Package(
             ]),
         .target(
             name: "VigilDRT",
-            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilKafka", "VigilNodeClient", "VigilFrontendClient", "VigilStorageWatcher"]),
+            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilKafka", "VigilNodeClient", "VigilFrontendClient", "VigilStorageWatcher", "VigilVerifier"]),
         .target(
             name: "VigilGate",
             dependencies: ["VigilPostgres"]),
@@ -255,7 +255,7 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate", "VigilDRT",
+                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate", "VigilDRT", "VigilVerifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

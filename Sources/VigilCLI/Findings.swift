@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import VigilDev
 import VigilPostgres
+import VigilVerifier
 
 struct Findings: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and resolve what the verifiers found.", subcommands: [List.self, Show.self, Resolve.self])
+        abstract: "List, show and resolve what the verifiers found.", subcommands: [List.self, Show.self, Resolve.self, Kinds.self])
 
     /// Which database: a zone's, or `--zone journal` for the cross-zone verifier's.
     static func database(_ cluster: ClusterOptions) throws -> String {
@@ -82,6 +83,23 @@ struct Findings: AsyncParsableCommand {
                 [.int64(id), .text("by hand: \(note)")]).affectedRows
             guard updated == 1 else { throw CLIError("no open finding \(id)") }
             print("finding \(id) resolved")
+        }
+    }
+
+    struct Kinds: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every kind of finding a verifier reports: its verifier, severity and meaning (Schemas/findings.md is this table).")
+        @Option(help: "text or markdown.") var format = "text"
+
+        func run() throws {
+            guard ["text", "markdown"].contains(format) else { throw ValidationError("--format is text or markdown") }
+            if format == "markdown" {
+                print(FindingKind.markdownTable)
+                return
+            }
+            for e in FindingKind.catalog {
+                print("\(e.kind.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \(e.severity.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(e.verifier): \(e.meaning)")
+            }
         }
     }
 }

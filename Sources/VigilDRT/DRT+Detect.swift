@@ -17,7 +17,7 @@ extension DRT {
                     SELECT kind, subject, greatest(extract(epoch FROM first_seen), $4) - $4 FROM findings
                     WHERE verifier = $1 AND kind = ANY(string_to_array($2, ',')) AND subject LIKE $3 AND extract(epoch FROM last_seen) >= $4
                     ORDER BY first_seen LIMIT 1
-                    """, [.text(item.detection.verifier), .text(item.detection.kinds.joined(separator: ",")), .text(item.detection.subject),
+                    """, [.text(item.detection.verifier), .text(item.detection.kinds.map(\.rawValue).joined(separator: ",")), .text(item.detection.subject),
                           .float64(item.injectedAt - 1)])
                 if rows.count == 1 {
                     injected[i].report = FaultReport(

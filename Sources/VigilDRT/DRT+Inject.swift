@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilVerifier
 import VigilDev
 import VigilFrontendClient
 import VigilNodeClient
@@ -21,7 +22,7 @@ extension DRT {
             default: try ExtentSurgery.makeStale(path, keeping: records[records.count / 2])
             }
             // The extent was untouched before: any problem the scrubber names in it is this fault.
-            let kinds = ExtentProblem.allKinds.map(\.rawValue)
+            let kinds = ExtentProblem.allKinds.map(FindingKind.init) + [.extentIdentity]
             let name = "v\(volume).g1.extent"
             return Injected(
                 fault: fault, target: "\(node.name) \(name) record at \(record.offset)",
@@ -37,7 +38,7 @@ extension DRT {
             }
             return Injected(
                 fault: fault, target: "\(node.name) \(name)",
-                detection: Detection(verifier: "extent-referee", kinds: fault == .extentDeleted ? ["extent_deleted"] : ["unjustified_trash"],
+                detection: Detection(verifier: "extent-referee", kinds: fault == .extentDeleted ? [.extentDeleted] : [.unjustifiedTrash],
                                      subject: "node/\(node.id)/\(name)"),
                 repair: (volume, node.id), injectedAt: 0)
         case .trashWithLiveBlocks:
@@ -45,7 +46,7 @@ extension DRT {
             _ = try await index.recordInstruction(kind: "trash", node: node.id, volume: volume, generation: 1, reason: "drt: a master bug")
             return Injected(
                 fault: fault, target: "\(node.name) v\(volume).g1.extent (trash instruction for live data)",
-                detection: Detection(verifier: "trash-inspector", kinds: ["trash_inspection_failed"], subject: "node/\(node.id)/trash/v\(volume).g1.extent"),
+                detection: Detection(verifier: "trash-inspector", kinds: [.trashInspectionFailed], subject: "node/\(node.id)/trash/v\(volume).g1.extent"),
                 repair: nil, injectedAt: 0, restore: (volume, node))
         case .indexWrongVolume:
             let (volume, _, _) = try await freshReplica()
@@ -57,7 +58,7 @@ extension DRT {
             }
             return Injected(
                 fault: fault, target: "block \(key.hex.prefix(16))… row moved from volume \(volume) to \(other)",
-                detection: Detection(verifier: "metadata-scanner", kinds: ["missing"], subject: "%/block/\(key.hex)"), repair: nil, injectedAt: 0)
+                detection: Detection(verifier: "metadata-scanner", kinds: [.missing], subject: "%/block/\(key.hex)"), repair: nil, injectedAt: 0)
         case .indexRowDeleted, .blockMissingFromZone:
             guard let key = journalKeys.first(where: { !usedKeys.contains($0) }) else { throw DevClusterError("no journal block left") }
             usedKeys.insert(key)
@@ -70,7 +71,7 @@ extension DRT {
             }
             return Injected(
                 fault: fault, target: "\(zone.name) block \(key.hex.prefix(16))… \(fault == .indexRowDeleted ? "row deleted" : "gone from the zone")",
-                detection: Detection(verifier: "cross-zone-verifier", kinds: ["missing_in_zone"], subject: "zone/\(zone.name)/block/\(key.hex)/%", inJournal: true),
+                detection: Detection(verifier: "cross-zone-verifier", kinds: [.missingInZone], subject: "zone/\(zone.name)/block/\(key.hex)/%", inJournal: true),
                 repair: nil, injectedAt: 0)
         case .sampleCorruptedEverywhere:
             return try await corruptFreshSample()
@@ -95,7 +96,7 @@ extension DRT {
         }
         return Injected(
             fault: .sampleCorruptedEverywhere, target: "sampled block \(key.hex.prefix(16))… on every replica of volume \(row.volume)",
-            detection: Detection(verifier: "storage-watcher", kinds: ["unreadable", "corrupt", "not_found"], subject: "stage/%/block/\(key.hex)"),
+            detection: Detection(verifier: "storage-watcher", kinds: [.corrupt, .notFound, .wrongLength], subject: "stage/%/block/\(key.hex)"),
             repair: nil, injectedAt: 0)
     }
 }

@@ -1,3 +1,4 @@
+import VigilVerifier
 /// The kinds of damage DRT injects, each one a verifier must catch.
 public enum FaultClass: String, CaseIterable, Sendable, Codable {
     case bitFlipData = "bit_flip_data"
@@ -28,7 +29,7 @@ public enum FaultClass: String, CaseIterable, Sendable, Codable {
 /// by `verifier` whose subject is LIKE `subject`, seen after the injection.
 struct Detection: Sendable {
     var verifier: String
-    var kinds: [String]
+    var kinds: [FindingKind]
     var subject: String
     /// The findings live in the File Journal's database (cross-zone verifier).
     var inJournal = false

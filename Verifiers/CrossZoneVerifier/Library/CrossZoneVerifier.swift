@@ -88,7 +88,7 @@ public final class CrossZoneVerifier: VerifierCheck {
                     : absentOnNodes.contains(entry.key) ? "on none of its volume's replicas" : nil
                 guard let why else { continue }
                 outcome.findings.append(Finding(
-                    kind: "missing_in_zone", subject: "zone/\(zone.name)/block/\(entry.key.hex)/file/\(entry.file)", severity: .critical,
+                    kind: FindingKind.missingInZone.rawValue, subject: "zone/\(zone.name)/block/\(entry.key.hex)/file/\(entry.file)", severity: .critical,
                     details: ["zone": zone.name, "key": entry.key.hex, "file": "\(entry.file)", "user": entry.user, "detail": why]))
             }
         }
@@ -121,7 +121,7 @@ public final class CrossZoneVerifier: VerifierCheck {
         }
         for key in judged where !referenced.contains(key) {
             outcome.findings.append(Finding(
-                kind: "unreferenced_in_zone", subject: "zone/\(zone.name)/block/\(key.hex)", severity: .warning,
+                kind: FindingKind.unreferencedInZone.rawValue, subject: "zone/\(zone.name)/block/\(key.hex)", severity: .warning,
                 details: ["zone": zone.name, "key": key.hex]))
         }
         let first = BlockKey(bytes: rows.bytes(0, 0))!, last = BlockKey(bytes: rows.bytes(rows.count - 1, 0))!

@@ -16,8 +16,8 @@ extension ExtentReferee {
 
     func subject(_ name: ExtentName) -> String { "node/\(config.nodeID)/\(name)" }
 
-    func finding(_ kind: String, _ name: ExtentName, _ detail: String) -> Finding {
-        Finding(kind: kind, subject: subject(name), severity: .critical, details: [
+    func finding(_ kind: FindingKind, _ name: ExtentName, _ detail: String) -> Finding {
+        Finding(kind, subject: subject(name), details: [
             "zone": config.zone, "node": "\(config.nodeID)", "extent": name.description, "volume": "\(name.volume)", "detail": detail,
         ])
     }
@@ -35,25 +35,25 @@ extension ExtentReferee {
         switch transition {
         case .trashed(let name):
             if try await !hasInstruction("trash", name) {
-                findings.append(finding("unjustified_trash", name, "moved into trash/ with no recorded delete instruction"))
+                findings.append(finding(.unjustifiedTrash, name, "moved into trash/ with no recorded delete instruction"))
             }
         case .restored(let name):
             if try await !hasInstruction("restore", name) {
-                findings.append(finding("unjustified_restore", name, "moved back from trash/ with no recorded restore instruction"))
+                findings.append(finding(.unjustifiedRestore, name, "moved back from trash/ with no recorded restore instruction"))
             }
         case .installed(let name):
             logger.info("extent replaced by a verified copy", metadata: ["vigil.extent": "\(name)"])
         case .deletedFromExtents(let name):
-            findings.append(finding("extent_deleted", name, "unlinked from extents/: extents are only ever unlinked from trash/"))
+            findings.append(finding(.extentDeleted, name, "unlinked from extents/: extents are only ever unlinked from trash/"))
         case .movedAway(let name, let to):
-            findings.append(finding("extent_moved_out", name, "moved from extents/ to \(to)"))
+            findings.append(finding(.extentMovedOut, name, "moved from extents/ to \(to)"))
         case .unlinkedFromTrash(let name):
             let instructed = try await hasInstruction("unlink", name)
             let inspected = try await Int64(exactly: name.volume).asyncMap {
                 try await index.unlinkableInspection(node: config.nodeID, volume: $0, generation: Int(name.generation), retentionSeconds: retentionSeconds)
             } ?? false
             if !(instructed && inspected) {
-                findings.append(finding("unjustified_unlink", name, "unlinked from trash/ without an unlink instruction after a passed inspection and the retention period"))
+                findings.append(finding(.unjustifiedUnlink, name, "unlinked from trash/ without an unlink instruction after a passed inspection and the retention period"))
             }
         case .overflow:
             return
@@ -91,13 +91,13 @@ extension ExtentReferee {
             var conditions: [Finding] = []
             let state = states[name]
             if state == "live", !extents.contains(name) {
-                conditions.append(finding("extent_missing", name, "the index says this node holds a live replica; extents/ does not have it"))
+                conditions.append(finding(.extentMissing, name, "the index says this node holds a live replica; extents/ does not have it"))
             }
             if state == "trashed", !trash.contains(name), !extents.contains(name), try await !hasInstruction("unlink", name) {
-                conditions.append(finding("unjustified_unlink", name, "gone from trash/ with no unlink instruction"))
+                conditions.append(finding(.unjustifiedUnlink, name, "gone from trash/ with no unlink instruction"))
             }
             if trash.contains(name), try await !hasInstruction("trash", name) {
-                conditions.append(finding("unjustified_trash", name, "in trash/ with no recorded delete instruction"))
+                conditions.append(finding(.unjustifiedTrash, name, "in trash/ with no recorded delete instruction"))
             }
             findings += conditions
             // Where the index says it should be, and the file there is that extent.

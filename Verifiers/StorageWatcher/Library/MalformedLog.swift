@@ -12,7 +12,7 @@ struct MalformedLog: Sendable {
         var lastOffset: Int64
     }
 
-    static let kind = "malformed_sample"
+    static let kind = FindingKind.malformedSample.rawValue
     let zone: String
     private(set) var entries: [TopicPartition: Entry] = [:]
 

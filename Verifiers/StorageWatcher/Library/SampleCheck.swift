@@ -1,4 +1,5 @@
 import VigilCore
+import VigilVerifier
 import VigilFrontendClient
 
 /// The result of reading one sampled block back through the frontend.
@@ -16,9 +17,9 @@ enum SampleResult: Sendable, Equatable {
 
 /// Conditions of the frontend as the watcher sees it (finding kinds).
 enum FrontendCondition {
-    static let unavailable = "frontend_unavailable"
+    static let unavailable = FindingKind.frontendUnavailable.rawValue
     /// 401/403: a configuration fault of its own, never "unavailable" data.
-    static let unauthorized = "frontend_unauthorized"
+    static let unauthorized = FindingKind.frontendUnauthorized.rawValue
 }
 
 /// Reads a sampled block through the public API and verifies its SHA-256 and length.
@@ -27,16 +28,16 @@ func checkSample(_ sample: SampleMessage, client: FrontendClient) async -> Sampl
         switch try await client.get(sample.key) {
         case .found(let data):
             guard data.count == Int(sample.length) else {
-                return .failed(kind: "wrong_length", detail: "read \(data.count) bytes, the write was \(sample.length)")
+                return .failed(kind: FindingKind.wrongLength.rawValue, detail: "read \(data.count) bytes, the write was \(sample.length)")
             }
             guard BlockKey.of(data) == sample.key else {
-                return .failed(kind: "corrupt", detail: "SHA-256 of the data read is not the key")
+                return .failed(kind: FindingKind.corrupt.rawValue, detail: "SHA-256 of the data read is not the key")
             }
             return .ok
         case .deleted:
             return .expectedAbsent
         case .notFound:
-            return .failed(kind: "not_found", detail: "the frontend has no block with this key")
+            return .failed(kind: FindingKind.notFound.rawValue, detail: "the frontend has no block with this key")
         }
     } catch let error as FrontendClientError {
         return classify(error)
@@ -51,7 +52,7 @@ func classify(_ error: FrontendClientError) -> SampleResult {
     if error.replicasAnsweredWithBadData, let problems = error.replicaProblems {
         // Every replica answered: absent everywhere is `not_found`, any wrong bytes `corrupt`.
         let absent = problems.allSatisfy { $0.contains("answered 404") }
-        return .failed(kind: absent ? "not_found" : "corrupt", detail: "the frontend answered and no replica served the right bytes: \(error.message ?? "\(error)")")
+        return .failed(kind: (absent ? FindingKind.notFound : .corrupt).rawValue, detail: "the frontend answered and no replica served the right bytes: \(error.message ?? "\(error)")")
     }
     if error.status == 401 || error.status == 403 {
         return .frontendUnavailable(

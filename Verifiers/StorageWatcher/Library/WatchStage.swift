@@ -212,7 +212,7 @@ final class WatchStage: Service, Sendable {
         } else {
             for (condition, detail) in unavailable.sorted(by: { $0.key < $1.key }) {
                 findings.append(Finding(
-                    kind: condition, subject: frontendSubject, severity: .warning,
+                    kind: condition, subject: frontendSubject, severity: FindingKind(rawValue: condition).entry?.severity ?? .warning,
                     details: ["zone": config.zone, "stage": stage.name, "frontend": config.frontendURL,
                               "waiting": "\(outcome.waiting.count)", "detail": detail]))
             }
