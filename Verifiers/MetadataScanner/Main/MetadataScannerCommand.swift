@@ -28,6 +28,7 @@ struct MetadataScannerCommand: AsyncParsableCommand {
     @Option(help: "This scanner's shard, I/N with I counted from 1 (default 1/1).") var shard: String?
     @Option(name: .customLong("rate"), help: "Blocks per second (default: sized for the profile's sweep).") var rate: Double?
     @Option(name: .customLong("page-size"), help: "Rows per step: one index page, one presence batch per node (default 100000).") var pageSize: Int?
+    @Option(name: .customLong("pass-interval-ms"), help: "Pause between passes in milliseconds (default 60000; dev 500).") var passIntervalMs: Int?
 
     func run() async throws {
         let (settings, registry) = try common.start(environmentPrefix: "VIGIL_METADATA_SCANNER_")
@@ -46,6 +47,11 @@ struct MetadataScannerCommand: AsyncParsableCommand {
             return v
         }
         scannerConfig.pageSize = try settings.int("page-size", option: pageSize, default: scannerConfig.pageSize)
+        if settings.string("pass-interval-ms", option: passIntervalMs.map(String.init)) != nil {
+            let ms = try settings.int("pass-interval-ms", option: passIntervalMs, default: 0)
+            guard ms >= 0 else { throw ValidationError("--pass-interval-ms must be 0 or more") }
+            scannerConfig.passInterval = .milliseconds(ms)
+        }
         scannerConfig.host = common.host(settings, default: scannerConfig.host)
         scannerConfig.port = try common.port(settings, default: scannerConfig.port)
         var logger = Logger(label: "vigil-metadata-scanner")

@@ -27,6 +27,7 @@ struct TrashInspectorCommand: AsyncParsableCommand {
     @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
     @Option(name: .customLong("node-token-file"), help: "File holding a reader token for the zone's nodes.") var nodeTokenFile: String?
     @Option(name: .customLong("work-dir"), help: "Where trash extents are staged while inspected.") var workDir: String?
+    @Option(name: .customLong("pass-interval-ms"), help: "Pause between passes in milliseconds (default 600000; dev 500).") var passIntervalMs: Int?
 
     func run() async throws {
         let (settings, registry) = try common.start(environmentPrefix: "VIGIL_TRASH_INSPECTOR_")
@@ -34,6 +35,11 @@ struct TrashInspectorCommand: AsyncParsableCommand {
             zone: try settings.require("zone", option: zone), databaseURL: try settings.require("database", option: database),
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile), workDirectory: try settings.require("work-dir", option: workDir))
         if try common.isDevProfile(settings) { inspectorConfig.applyDevProfile() }
+        if settings.string("pass-interval-ms", option: passIntervalMs.map(String.init)) != nil {
+            let ms = try settings.int("pass-interval-ms", option: passIntervalMs, default: 0)
+            guard ms >= 0 else { throw ValidationError("--pass-interval-ms must be 0 or more") }
+            inspectorConfig.passInterval = .milliseconds(ms)
+        }
         inspectorConfig.host = common.host(settings, default: inspectorConfig.host)
         inspectorConfig.port = try common.port(settings, default: inspectorConfig.port)
         var logger = Logger(label: "vigil-trash-inspector")

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilDev
+import VigilFrontendClient
+import VigilPostgres
+import VigilTestSupport
+
+/// "Re-read before you accuse": GC, compaction, drain and repair moving blocks
+/// and replicas under a pass produce no finding and no repair request.
+@Suite("Precision under change", .serialized)
+struct PrecisionUnderChangeTests {
+    /// How long the store keeps changing under the verifiers.
+    static let churn: Duration = .seconds(70)
+
+    /// Starts a verifier with its production cadence (no `--profile dev`: page
+    /// size and cache lifetimes as in production unless given), as the verifier role.
+    static func spawnProduction(_ cluster: ClusterFile, _ executable: String, _ arguments: [String], log: String) throws -> Int32 {
+        let database = cluster.zones[0].database.replacingOccurrences(of: "postgresql://vigil@", with: "postgresql://vigil_verifier@")
+        return try Processes.spawn(
+            ["\(Processes.executableDirectory)/\(executable)", "--zone", "zone-a", "--database", database,
+             "--node-token-file", cluster.tokens.readerFile, "--port", "\(try freeLoopbackPort())"] + arguments,
+            log: "\(cluster.directory)/logs/\(log).log")
+    }
+
+    /// Keys written and not yet deleted, shared by the load loops.
+    actor Written {
+        var keys: [BlockKey] = []
+        func add(_ key: BlockKey) { keys.append(key) }
+        func takeRandom() -> BlockKey? { keys.isEmpty ? nil : keys.remove(at: Int.random(in: 0..<keys.count)) }
+    }
+
+    static func until(_ deadline: ContinuousClock.Instant, _ body: () async throws -> Void) async throws {
+        while ContinuousClock.now < deadline {
+            try await body()
+        }
+    }
+
+    static func scalar(_ db: PostgresConnection, _ sql: String) async throws -> Int {
+        try await db.query(sql).int(0, 0)
+    }
+
+    @Test("GC, compaction, drain and repair for over a minute under the scanner and the inspector at production pacing: no finding, no repair request", .timeLimit(.minutes(6)))
+    func noFindingUnderChange() async throws {
+        try await withTestCluster(nodes: 5, volumeTargetBytes: 48 << 10) { (cluster: ClusterFile) async throws in
+            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let index = cluster.index
+            let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
+            let written = Written()
+            for _ in 0..<600 { await written.add(BlockKey(hex: try await frontend.put(randomBlock(512...2048)).key)!) }
+
+            // Production cadence: the scanner's 30 s replica cache, pages read ahead
+            // while nodes answer; the rate raised so that a pass takes seconds, and
+            // pages small enough that a pass is many pages (each read ahead, so
+            // older than the replica map when checked).
+            var spawned: [Int32] = []
+            defer { spawned.forEach(killProcess) }
+            spawned.append(try Self.spawnProduction(cluster, "vigil-metadata-scanner", [
+                "--rate", "400", "--page-size", "200", "--pass-interval-ms", "200",
+            ], log: "scanner"))
+            spawned.append(try Self.spawnProduction(cluster, "vigil-trash-inspector", [
+                "--work-dir", cluster.directory + "/inspector", "--pass-interval-ms", "200",
+            ], log: "inspector"))
+
+            let start = ContinuousClock.now
+            let deadline = start + Self.churn
+            let startedAt = try await db.query("SELECT now()::text").string(0, 0)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Writes and deletes: most of what is written is deleted, so sealed
+                // volumes cross the master's GC threshold and are compacted.
+                group.addTask {
+                    try await Self.until(deadline) {
+                        for _ in 0..<10 { await written.add(BlockKey(hex: try await frontend.put(randomBlock(512...2048)).key)!) }
+                        for _ in 0..<7 { if let key = await written.takeRandom() { try await frontend.delete(key) } }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+                // Drain: one node at a time is drained to retirement, then put back up.
+                group.addTask {
+                    try await Self.until(deadline) {
+                        let up = try await index.nodes().filter { $0.state == "up" }
+                        guard let node = up.randomElement() else { return }
+                        try await index.register(NodeRecord(id: node.id, name: node.name, address: node.address, state: "draining"))
+                        _ = try await eventually(timeout: .seconds(40), interval: .milliseconds(200)) {
+                            try await index.nodes().first { $0.id == node.id }?.state == "retired" || ContinuousClock.now > deadline
+                        }
+                        try await index.register(NodeRecord(id: node.id, name: node.name, address: node.address, state: "up"))
+                    }
+                }
+                // Repairs: healthy live replicas of sealed volumes re-copied by the master.
+                group.addTask {
+                    try await Self.until(deadline) {
+                        let rows = try await index.pool.withConnection { c in
+                            try await c.query("""
+                                SELECT r.volume_id, r.node_id FROM volume_replicas r JOIN volumes v ON v.id = r.volume_id
+                                WHERE r.state = 'live' AND v.state = 'sealed' ORDER BY random() LIMIT 2
+                                """)
+                        }
+                        for i in 0..<rows.count {
+                            try await index.requestRepair(volume: try rows.int64(i, 0), node: try rows.int(i, 1), reason: "test: re-copy a healthy replica", requestedBy: "test")
+                        }
+                        try await Task.sleep(for: .milliseconds(500))
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            // One more scanner pass over what the churn left, so nothing accused late is missed.
+            let ended = try await db.query("SELECT now()::text").string(0, 0)
+            #expect(try await eventually(timeout: .seconds(60), interval: .milliseconds(500)) {
+                try await Self.scalar(db, "SELECT count(*)::int8 FROM passes WHERE verifier = 'metadata-scanner' AND state = 'complete' AND started_at > '\(ended)'::timestamptz") >= 1
+            }, "a scanner pass after the churn")
+
+            // The store did change under the verifiers, and they kept passing.
+            let since = "'\(startedAt)'::timestamptz"
+            let compacted = try await Self.scalar(db, "SELECT count(*)::int8 FROM extent_instructions WHERE kind = 'trash' AND reason LIKE 'gc:%' AND executed_at > \(since)")
+            let drained = try await Self.scalar(db, "SELECT count(*)::int8 FROM extent_instructions WHERE kind = 'trash' AND reason LIKE 'drain:%' AND executed_at > \(since)")
+            let repaired = try await Self.scalar(db, "SELECT count(*)::int8 FROM repair_queue WHERE requested_by = 'test' AND state = 'done'")
+            let scannerPasses = try await Self.scalar(db, "SELECT count(*)::int8 FROM passes WHERE verifier = 'metadata-scanner' AND state = 'complete' AND finished_at > \(since)")
+            let inspections = try await Self.scalar(db, "SELECT count(*)::int8 FROM trash_inspections WHERE passed")
+            print("precision under change: \(compacted) gc trash, \(drained) drain trash, \(repaired) repairs, \(scannerPasses) scanner passes, \(inspections) passed inspections")
+            #expect(compacted >= 3, "GC compacted volumes during the run")
+            #expect(drained >= 3, "drain moved replicas during the run")
+            #expect(repaired >= 10, "the master re-copied replicas during the run")
+            #expect(scannerPasses >= 3, "the scanner completed several passes during the run")
+            #expect(inspections >= 3, "the inspector judged trash extents during the run")
+
+            let findings = try await db.query("""
+                SELECT verifier, kind, subject, coalesce(details->>'detail', '') FROM findings ORDER BY id
+                """)
+            let listed = (0..<findings.count).map { "\(findings.string($0, 0)) \(findings.string($0, 1)) \(findings.string($0, 2)) \(findings.string($0, 3))" }
+            #expect(findings.count == 0, "findings under change: \(listed.prefix(20))")
+            let requests = try await db.query("SELECT requested_by, reason FROM repair_queue WHERE requested_by <> 'test'")
+            #expect(requests.count == 0, "repair requests: \((0..<min(20, requests.count)).map { requests.string($0, 0) + " " + requests.string($0, 1) })")
+            let failedInspections = try await Self.scalar(db, "SELECT count(*)::int8 FROM trash_inspections WHERE NOT passed")
+            #expect(failedInspections == 0, "no trash inspection failed")
+        }
+    }
+}
