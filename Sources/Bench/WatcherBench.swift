@@ -32,8 +32,13 @@ enum WatcherBench {
                 HeldSample(partition: TopicPartition(topic: m.topic, partition: m.partition), offset: m.offset,
                            sample: try? SampleMessage.decode(key: m.key, value: m.value))
             }
-            _ = queue.receive(held)
-            precondition(queue.takeDue(now: .max).count == held.count)
+            // The stage's own path: receive, take what is due, finish it, commit.
+            let now = Int64(samples) + 1
+            _ = queue.receive(held, now: now)
+            let due = queue.takeDue(now: now)
+            precondition(due.count == held.count)
+            queue.finish(due)
+            _ = queue.commitOffsets()
             _ = queue.partitionsToResume()
         }
         figure("kafka_raw_consume_msgs_per_s", Double(samples) / raw, "msg/s")

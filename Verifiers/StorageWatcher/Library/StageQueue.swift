@@ -123,11 +123,6 @@ public struct StageQueue: Sendable {
     }
 
     /// For callers without a clock (benchmarks): no sample is in the future.
-    @available(*, deprecated, message: "pass now: (far-future samples are malformed) and finish(_:) what takeDue(now:) returns")
-    public mutating func receive(_ items: [HeldSample]) -> [TopicPartition] {
-        receive(items, now: .max - maxSkewMicros).pause
-    }
-
     /// Marks the waiting samples due at `now` in flight and returns them, in offset order per partition.
     public mutating func takeDue(now: Int64) -> [HeldSample] {
         var due: [HeldSample] = []
