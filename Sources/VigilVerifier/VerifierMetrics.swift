@@ -2,18 +2,20 @@ import Foundation
 import Metrics
 
 /// Every verifier's metrics, one naming scheme, labels `verifier` and `scope`.
-struct VerifierMetrics: Sendable {
-    let items: Counter
-    let bytes: Counter
-    let newFindings: Counter
-    let unreachable: Counter
-    let errors: Counter
-    let passes: Counter
-    let progress: Gauge
-    let eta: Gauge
-    let lastComplete: Gauge
+/// Lanes the runner does not drive (the referee's event stream, the watcher's
+/// stages) record into the same metrics.
+public struct VerifierMetrics: Sendable {
+    public let items: Counter
+    public let bytes: Counter
+    public let newFindings: Counter
+    public let unreachable: Counter
+    public let errors: Counter
+    public let passes: Counter
+    public let progress: Gauge
+    public let eta: Gauge
+    public let lastComplete: Gauge
 
-    init(verifier: String, scope: String) {
+    public init(verifier: String, scope: String) {
         let labels = [("verifier", verifier), ("scope", scope)]
         items = Counter(label: "vigil_verifier_items_checked_total", dimensions: labels)
         bytes = Counter(label: "vigil_verifier_bytes_checked_total", dimensions: labels)

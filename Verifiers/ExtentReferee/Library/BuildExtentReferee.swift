@@ -8,7 +8,7 @@ import VigilTelemetry
 public func buildExtentReferee(config: ExtentRefereeConfig, registry: PrometheusCollectorRegistry?, logger: Logger) -> [any Service] {
     let referee = ExtentReferee(config: config, logger: logger)
     let router = Router()
-    router.addTelemetryRoutes(registry: registry) { HealthReport(healthy: true, detail: "watching; \(referee.transitionsSeen) transitions judged") }
+    router.addTelemetryRoutes(registry: registry) { referee.health() }
     let app = Application(
         router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-extent-referee"),
         logger: logger)

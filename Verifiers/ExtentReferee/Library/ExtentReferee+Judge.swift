@@ -61,7 +61,8 @@ extension ExtentReferee {
         for f in findings {
             logger.critical("unjustified extent transition", metadata: ["vigil.kind": "\(f.kind)", "vigil.subject": "\(f.subject)"])
         }
-        try await ledger.report(findings)
+        metrics.items.increment()
+        metrics.newFindings.increment(by: try await ledger.report(findings))
     }
 
     /// Compares the directories with the index: every live replica of this node
@@ -107,10 +108,14 @@ extension ExtentReferee {
         var outcome = StepOutcome(cursor: [], passComplete: true)
         outcome.findings = findings
         outcome.observedSubjects = clean
-        try await ledger.apply(outcome)
+        let (new, _) = try await ledger.apply(outcome)
+        metrics.items.increment(by: states.count + trash.count)
+        metrics.newFindings.increment(by: new)
         var done = pass
         done.itemsChecked = Int64(replicas.count + trash.count)
         try await ledger.complete(done)
+        metrics.passes.increment()
+        metrics.lastComplete.record(Date().timeIntervalSince1970)
         logger.info("reconciled directories with the index", metadata: ["vigil.findings": "\(findings.count)", "vigil.replicas": "\(replicas.count)"])
     }
 

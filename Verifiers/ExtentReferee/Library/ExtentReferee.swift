@@ -16,7 +16,10 @@ public final class ExtentReferee: Service, Sendable {
     let index: BlockIndex
     let ledger: VerifierLedger
     let logger: Logger
+    let metrics: VerifierMetrics
     private let seen = Mutex(0)
+    /// Why the last reconcile or judgement failed, until one succeeds.
+    private let lastError = Mutex<String?>(nil)
 
     public init(config: ExtentRefereeConfig, logger: Logger) {
         self.config = config
@@ -24,6 +27,19 @@ public final class ExtentReferee: Service, Sendable {
         index = BlockIndex(pool: pool)
         ledger = VerifierLedger(pool: pool, verifier: "extent-referee", scope: config.scope)
         self.logger = logger
+        metrics = VerifierMetrics(verifier: "extent-referee", scope: config.scope)
+    }
+
+    /// Unhealthy while the index cannot be reached to judge or reconcile.
+    public func health() -> HealthReport {
+        let judged = "\(transitionsSeen) transitions judged"
+        if let error = lastError.withLock({ $0 }) { return HealthReport(healthy: false, detail: "\(judged); cannot judge: \(error)") }
+        return HealthReport(healthy: true, detail: "watching; \(judged)")
+    }
+
+    func noteResult(_ error: (any Error)?) {
+        lastError.withLock { $0 = error.map { "\($0)" } }
+        if error != nil { metrics.errors.increment() }
     }
 
     /// Transitions judged since start (for health).
@@ -76,8 +92,10 @@ public final class ExtentReferee: Service, Sendable {
         while true {
             do {
                 try await reconcile()
+                noteResult(nil)
                 return
             } catch {
+                noteResult(error)
                 logger.error("reconcile failed; retrying", metadata: [LogKey.error: "\(error)"])
                 try await Task.sleep(for: .seconds(2))
             }
@@ -93,8 +111,10 @@ public final class ExtentReferee: Service, Sendable {
                 } else {
                     try await judge(transition)
                 }
+                noteResult(nil)
                 return
             } catch {
+                noteResult(error)
                 logger.error("could not judge a transition", metadata: [LogKey.error: "\(error)", "vigil.attempt": "\(attempt)"])
                 try? await Task.sleep(for: .seconds(1))
             }
