@@ -68,7 +68,7 @@ extension FindingKind {
         Entry(kind: .noReplicas, verifier: "metadata-scanner", severity: .critical, meaning: "a volume holding live blocks has no live replica"),
         Entry(kind: .nodeUnreachable, verifier: "metadata-scanner", severity: .warning,
               meaning: "a node did not answer; its blocks are rechecked when it does, never reported missing"),
-        Entry(kind: .nodeUnauthorized, verifier: "metadata-scanner, trash-inspector", severity: .error,
+        Entry(kind: .nodeUnauthorized, verifier: "metadata-scanner, trash-inspector, cross-zone-verifier", severity: .error,
               meaning: "a node refused the verifier's credential: fix the token file; its blocks are not judged until it answers"),
         Entry(kind: .trashInspectionFailed, verifier: "trash-inspector", severity: .critical,
               meaning: "a trash extent holds a live block without an intact copy on every live replica elsewhere, or does not parse: it must not be unlinked"),

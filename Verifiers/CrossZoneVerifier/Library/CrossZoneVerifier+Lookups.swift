@@ -22,8 +22,11 @@ extension CrossZoneVerifier {
 
     /// With `deep`: the live blocks that none of their volume's live replicas
     /// holds. A node that does not answer leaves its blocks unjudged.
-    func missingOnEveryReplica(_ rows: [BlockKey: ZoneRow], zone: PostgresPool) async throws -> (missing: Set<BlockKey>, unreachable: Bool) {
-        guard let token = config.nodeToken, !rows.isEmpty else { return ([], false) }
+    /// A node that refuses our token is named in `refused` (with what to fix): a
+    /// configuration fault of its own, its blocks unjudged too.
+    func missingOnEveryReplica(_ rows: [BlockKey: ZoneRow], zone: PostgresPool) async throws
+        -> (missing: Set<BlockKey>, unreachable: Bool, refused: [Int: String], answered: [Int]) {
+        guard let token = config.nodeToken, !rows.isEmpty else { return ([], false, [:], []) }
         let index = BlockIndex(pool: zone)
         var byNode: [Int: (NodeRecord, [(key: BlockKey, volume: UInt64)])] = [:]
         var replicaCount: [BlockKey: Int] = [:]
@@ -38,15 +41,19 @@ extension CrossZoneVerifier {
         }
         var presentSomewhere: Set<BlockKey> = []
         var unreachable = false
-        for (_, (node, pairs)) in byNode {
+        var refused: [Int: String] = [:]
+        var answered: [Int] = []
+        for (id, (node, pairs)) in byNode {
             do {
                 let answers = try await NodeClient(address: node.address, token: token).check(pairs)
                 for (pair, answer) in zip(pairs, answers) where answer == .present { presentSomewhere.insert(pair.key) }
+                answered.append(id)
             } catch {
+                if let error = error as? NodeClientError, error.isUnauthorized { refused[id] = error.description }
                 unreachable = true
                 presentSomewhere.formUnion(pairs.map(\.key))  // not judged
             }
         }
-        return (Set(rows.keys).subtracting(presentSomewhere), unreachable)
+        return (Set(rows.keys).subtracting(presentSomewhere), unreachable, refused, answered)
     }
 }

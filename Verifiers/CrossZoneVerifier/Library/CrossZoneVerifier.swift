@@ -81,6 +81,13 @@ public final class CrossZoneVerifier: VerifierCheck {
                 absentOnNodes = deep.missing
                 unreachable = unreachable || deep.unreachable
                 outcome.unreachable += deep.unreachable ? ["zone/\(zone.name)"] : []
+                outcome.cleanPrefixes += deep.answered.map { "zone/\(zone.name)/node/\($0)/unauthorized" }
+                for (node, message) in deep.refused.sorted(by: { $0.key < $1.key }) {
+                    outcome.unhealthy.append(message)
+                    outcome.findings.append(Finding(
+                        .nodeUnauthorized, subject: "zone/\(zone.name)/node/\(node)/unauthorized",
+                        details: ["zone": zone.name, "node": "\(node)", "detail": message]))
+                }
             }
             for entry in wanted {
                 let row = found[entry.key]
