@@ -10,6 +10,10 @@ extension Master {
         for instruction in try await index.pendingInstructions(kind: "trash") {
             guard let node = try await index.nodes().first(where: { $0.id == instruction.node }) else { continue }
             let name = ExtentName(volume: UInt64(instruction.volume), generation: UInt32(instruction.generation))
+            // The replica stops counting as live before its extent leaves extents/:
+            // a reader (frontend, scanner, inspector, referee) that sees it live can
+            // then always find it there.
+            try await index.setReplicaState(volume: instruction.volume, node: instruction.node, state: "trashed")
             do {
                 try await self.node(node).trash(name, instruction: instruction.id)
             } catch let error as NodeClientError where error.code == "no_such_extent" {
@@ -19,7 +23,6 @@ extension Master {
                 continue
             }
             try await index.markExecuted(instruction.id)
-            try await index.setReplicaState(volume: instruction.volume, node: instruction.node, state: "trashed")
             logger.notice("extent moved to trash", metadata: ["vigil.instruction": "\(instruction.id)", "vigil.extent": "\(name)", "vigil.node": "\(node.name)"])
         }
     }

@@ -22,13 +22,16 @@ extension Master {
         }
     }
 
-    /// Returns the name of the node the copy came from.
+    /// Returns the name of the node the copy came from (or why none was needed).
     private func repair(_ request: RepairRequest) async throws -> String {
         guard let volume = try await index.volume(request.volume) else { throw RepairError("volume \(request.volume) is not in the index") }
         let replicas = try await index.replicas(of: request.volume)
         guard let target = replicas.first(where: { $0.node.id == request.node }) else {
             throw RepairError("node \(request.node) holds no replica of volume \(request.volume)")
         }
+        // Trashed by a recorded instruction (drain, GC) since it was requested: a
+        // repair never brings back what a recorded deletion took out of service.
+        guard target.state != "trashed" else { return "none: the replica was trashed since the request" }
         // Only immutable extents are copied: stop writes and seal the other replicas first.
         if volume.state == "open" { _ = try await index.setVolumeState(volume.id, from: ["open"], to: "closed") }
         let expected = Set(try await index.liveKeys(in: volume.id))
@@ -46,7 +49,13 @@ extension Master {
                 // Verify there: the target now answers present for every live block.
                 let presence = try await node(target.node).check(expected.map { (key: $0, volume: UInt64(volume.id)) })
                 guard presence.allSatisfy({ $0 == .present }) else { throw RepairError("installed copy lacks blocks on \(target.node.name)") }
-                try await index.setReplicaState(volume: volume.id, node: target.node.id, state: "live")
+                let revived = try await index.pool.withConnection { c in
+                    try await c.query("""
+                        UPDATE volume_replicas SET state = 'live', updated_at = now()
+                        WHERE volume_id = $1 AND node_id = $2 AND state <> 'trashed' RETURNING 1
+                        """, [.int64(volume.id), .int32(Int32(target.node.id))]).count
+                }
+                if revived == 0 { logger.warning("replica trashed while it was rebuilt; it stays trashed", metadata: ["vigil.volume": "\(volume.id)", "vigil.node": "\(target.node.name)"]) }
                 return source.node.name
             } catch {
                 reasons.append("\(source.node.name): \(error)")

@@ -45,6 +45,8 @@ extension MetadataScanner {
             guard let set = sets[id], set.state != "retired", set.holdsLiveBlocks, set.liveNodes.count < set.replication else { continue }
             confirmed.thinVolumes.append((id, set))
         }
+        let suspected = suspects.values.reduce(0) { $0 + $1.count } + unknown.count + thinVolumes.count
+        suspectsCleared.increment(by: max(0, suspected - confirmed.blocks.count - confirmed.unknown.count - confirmed.thinVolumes.count))
         return confirmed
     }
 

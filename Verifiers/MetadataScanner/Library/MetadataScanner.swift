@@ -25,12 +25,16 @@ public final class MetadataScanner: VerifierCheck {
     static let blockKinds = ["missing", "only_in_trash"]
     /// Replicas found without their block, each time seen: the graph that should stay at zero.
     let missingBlocks: Counter
+    /// Suspects (a block a node did not hold, an unknown volume, a thin volume)
+    /// that re-reading cleared: GC, drain or repair had moved them under the pass.
+    let suspectsCleared: Counter
 
     public init(config: MetadataScannerConfig, pool: PostgresPool) {
         self.config = config
         self.pool = pool
         replicas = ReplicaMap(pool: pool, maxAge: config.replicaCacheAge)
         missingBlocks = Counter(label: "vigil_metadata_scanner_missing_blocks_total", dimensions: [("zone", config.zone)])
+        suspectsCleared = Counter(label: "vigil_metadata_scanner_suspects_cleared_total", dimensions: [("zone", config.zone)])
     }
 
     public func estimatePass() async throws -> PassEstimate {

@@ -29,6 +29,12 @@ extension TrashInspector {
         if !accused.isEmpty {
             let again = try await judgeOnce(accused, trashNode: trashNode, name: name, silent: silent, peers: &peers)
             verdicts.merge(again) { $1 }
+            let cleared = again.values.filter { if case .failed = $0 { false } else { true } }.count
+            if cleared > 0 {
+                logger.info("re-reading cleared keys that failed the first look (moved under the inspection)", metadata: [
+                    "vigil.node": "\(trashNode)", "vigil.extent": "\(name)", "vigil.cleared": "\(cleared)",
+                ])
+            }
         }
         return verdicts
     }
