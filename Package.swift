@@ -296,7 +296,7 @@ let package = Package(
         // Tests.
         .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilNodeClient"],
+            dependencies: ["VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilNodeClient", "VigilFrontendClient"],
             path: "Tests/VigilTestSupport"),
         .testTarget(
             name: "VigilCoreTests",

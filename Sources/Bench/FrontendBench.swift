@@ -33,7 +33,8 @@ enum FrontendBench {
         defer { setVerifiers(running: true) }
         print("frontend_cluster: 1 zone, 4 nodes, R=3, fsync on, \(verifiers.count) verifier processes at production rates, \(blockBytes) B blocks, \(concurrency) clients")
 
-        let frontend = FrontendClient(address: cluster.zones[0].frontend)
+        // Puts and reads back: the admin token holds both roles.
+        let frontend = FrontendClient(address: cluster.zones[0].frontend, token: cluster.frontendTokens?.admin)
         let written = LockedValue<[BlockKey]>([])
         var perSide: [String: [Bool: (ops: Int, seconds: Double)]] = [:]
         var verifierCPU: [String: Double] = [:]

@@ -15,13 +15,19 @@ struct FrontendDaemon: AsyncParsableCommand {
             vigil.samples.<zone>. GET /v1/blocks/<key> verifies SHA-256 and falls back to \
             another replica (queueing a repair) on any mismatch. Settings also come from \
             VIGIL_FRONTEND_<SETTING> or a JSON --config file; the node token only from \
-            VIGIL_FRONTEND_NODE_TOKEN or --node-token-file.
+            VIGIL_FRONTEND_NODE_TOKEN or --node-token-file. Clients need a bearer token: \
+            --tokens-file (VIGIL_FRONTEND_TOKENS_FILE) holds <role>:<token> lines with role \
+            read (GET), write (PUT), delete (DELETE) or admin (all), or set \
+            VIGIL_FRONTEND_READ_TOKEN, _WRITE_TOKEN, _DELETE_TOKEN, _ADMIN_TOKEN. No or a wrong \
+            token is 401, a token without the role 403. A PUT tells only callers with the \
+            read role whether the block was stored already. /healthz and /metrics need no token.
             """)
 
     @Option(help: "JSON config file of settings.") var config: String?
     @Option(help: "Zone name (names the sample topic).") var zone: String?
     @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_FRONTEND_DATABASE).") var database: String?
     @Option(name: .customLong("node-token-file"), help: "File holding the nodes' admin token.") var nodeTokenFile: String?
+    @Option(name: .customLong("tokens-file"), help: "File of <role>:<token> lines (roles read, write, delete, admin).") var tokensFile: String?
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default 7000).") var port: Int?
     @Option(help: "Replicas per volume (default 3).") var replication: Int?
@@ -37,10 +43,17 @@ struct FrontendDaemon: AsyncParsableCommand {
         var logger = Logger(label: "vigil-frontend")
         logger[metadataKey: LogKey.zone] = "\(zone)"
 
+        var tokens = FrontendTokens([
+            .read: settings.string("read-token"), .write: settings.string("write-token"),
+            .delete: settings.string("delete-token"), .admin: settings.string("admin-token"),
+        ].compactMapValues { $0 })
+        if let file = settings.string("tokens-file", option: tokensFile) { tokens = try FrontendTokens.load(file: file) }
+        guard !tokens.isEmpty else {
+            throw ValidationError("no client tokens: give --tokens-file or set VIGIL_FRONTEND_ADMIN_TOKEN (and _READ_, _WRITE_, _DELETE_TOKEN)")
+        }
         var frontendConfig = FrontendConfig(
             zone: zone, databaseURL: try settings.require("database", option: database),
-            nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile))
-        frontendConfig.clientToken = settings.string("client-token")
+            nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile), tokens: tokens)
         frontendConfig.host = settings.string("host", option: host) ?? frontendConfig.host
         frontendConfig.port = try settings.int("port", option: port, default: frontendConfig.port)
         frontendConfig.replication = try settings.int("replication", option: replication, default: 3)

@@ -17,13 +17,16 @@ struct ChaosCommand: AsyncParsableCommand {
             positive, missing pass or unchecked sample.
             """)
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var access: FrontendTokenOptions
     @Option(help: "How long the disturbances last.") var seconds = 60
     @Option(help: "Seed for the disturbances.") var seed: UInt64 = 1
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
         let quiet = json
-        let report = try await Chaos(clusterPath: cluster.cluster, seed: seed, log: { if !quiet { print($0) } }).run(seconds: seconds)
+        // It writes, and reads back what it wrote.
+        let token = try access.token(try cluster.load(), role: \.admin)
+        let report = try await Chaos(clusterPath: cluster.cluster, frontendToken: token, seed: seed, log: { if !quiet { print($0) } }).run(seconds: seconds)
         if json {
             try printJSON(report)
         } else {

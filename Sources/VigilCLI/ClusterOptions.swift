@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VigilDev
 import VigilFrontendClient
 
@@ -12,7 +13,36 @@ struct ClusterOptions: ParsableArguments {
 
     func load() throws -> ClusterFile { try ClusterFile.load(cluster) }
 
-    func frontend() throws -> FrontendClient {
-        FrontendClient(address: try load().zone(zone).frontend)
+    /// A client of the zone's frontend sending `token`.
+    func frontend(token: String) throws -> FrontendClient {
+        FrontendClient(address: try load().zone(zone).frontend, token: token)
+    }
+}
+
+/// `--token-file`: the bearer token a command sends to the frontends.
+struct FrontendTokenOptions: ParsableArguments {
+    @Option(name: .customLong("token-file"), help: """
+        File holding the frontend token to send (default: VIGIL_FRONTEND_TOKEN, then the cluster \
+        file's token for the role the command needs).
+        """)
+    var tokenFile: String?
+
+    /// The token from `--token-file`, else `VIGIL_FRONTEND_TOKEN`, else the
+    /// cluster file's token for `role`. Never a command-line value: argv is
+    /// visible to every user of the machine.
+    func token(_ cluster: ClusterFile?, role: KeyPath<ClusterFile.FrontendTokens, String>) throws -> String {
+        if let tokenFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw CLIError("cannot read the token file \(tokenFile): \(error.localizedDescription)")
+            }
+            guard !text.isEmpty else { throw CLIError("\(tokenFile) is empty; it should hold a frontend token") }
+            return text
+        }
+        if let token = environment("VIGIL_FRONTEND_TOKEN") { return token }
+        if let token = cluster?.frontendTokens?[keyPath: role] { return token }
+        throw CLIError("no frontend token: give --token-file, set VIGIL_FRONTEND_TOKEN, or use a cluster file from `vigil dev up`")
     }
 }

@@ -16,6 +16,7 @@ struct DRTCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var access: FrontendTokenOptions
     @Option(help: "How many faults.") var faults = 13
     @Option(help: "Seed: the same seed injects the same faults.") var seed: UInt64 = 1
     @Option(help: "Only these classes, comma-separated (default: all).") var classes: String?
@@ -34,7 +35,9 @@ struct DRTCommand: AsyncParsableCommand {
             }
         }
         let quiet = json
-        let report = try await DRT(cluster: try cluster.load(), seed: seed, log: { if !quiet { print($0) } }).run(options)
+        let file = try cluster.load()
+        let token = try access.token(file, role: \.write)
+        let report = try await DRT(cluster: file, frontendToken: token, seed: seed, log: { if !quiet { print($0) } }).run(options)
         if json {
             try printJSON(report)
         } else {

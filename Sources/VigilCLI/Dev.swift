@@ -14,7 +14,10 @@ struct Dev: AsyncParsableCommand {
                 Starts a private PostgreSQL (one block-index database per zone and a File \
                 Journal), the dev Kafka broker, and per zone its nodes (R=3 replicas), \
                 frontend and master, all in the dev profile, as background processes logging \
-                to DIR/logs/. Running it again on the same DIR restarts what is down.
+                to DIR/logs/. Running it again on the same DIR restarts what is down. The \
+                frontends require bearer tokens: one per role (read, write, delete, admin) is \
+                generated into DIR/frontend-<role>.token and recorded in cluster.json, where \
+                every other vigil command finds them.
                 """)
 
         @Option(help: "Directory for the cluster's data, logs and cluster.json.") var dir = ".vigil"
@@ -71,6 +74,9 @@ func printStatus(_ cluster: ClusterFile) {
     print("kafka      \(cluster.kafka)")
     for zone in cluster.zones {
         print("\(zone.name): frontend \(zone.frontend)  master \(zone.master)/metrics  database \(zone.database)")
+    }
+    if let tokens = cluster.frontendTokens {
+        print("frontend tokens: \(tokens.readFile), \(tokens.writeFile), \(tokens.deleteFile), \(tokens.adminFile)  (vigil commands send them from the cluster file)")
     }
     print("")
     for process in cluster.processes {

@@ -8,6 +8,7 @@ struct Load: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write random blocks through a frontend, in parallel, with progress and a throughput summary.")
     @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var access: FrontendTokenOptions
     @Option(help: "How many blocks to write.") var blocks = 1000
     @Option(name: .customLong("min-size"), help: "Smallest block in bytes.") var minSize = 1
     @Option(name: .customLong("max-size"), help: "Largest block in bytes.") var maxSize = 64 << 10
@@ -24,7 +25,7 @@ struct Load: AsyncParsableCommand {
 
     func run() async throws {
         if let files { return try await loadFiles(files) }
-        let client = try cluster.frontend()
+        let client = try cluster.frontend(token: try access.token(try cluster.load(), role: \.write))
         let progress = Progress(total: blocks, label: "blocks")
         let written = try await LoadRunner.write(
             blocks: blocks, sizes: minSize...maxSize, concurrency: concurrency, client: client) { progress.advance(bytes: $0) }
@@ -47,7 +48,7 @@ extension Load {
         for i in 0..<count {
             let owner = owners[i % owners.count]
             let data = (0..<Int.random(in: minSize...maxSize)).map { _ in UInt8.random(in: 0...255) }
-            let keys = try await FileWriter.write(data, blockSize: 64 << 10, zones: owner.zones, cluster: file)
+            let keys = try await FileWriter.write(data, blockSize: 64 << 10, zones: owner.zones, cluster: file, token: try access.token(file, role: \.write))
             _ = try await journal.recordFile(user: owner.id, path: "file-\(i)-\(UUID().uuidString.prefix(8))", size: Int64(data.count), keys: keys)
             progress.advance(bytes: data.count)
         }

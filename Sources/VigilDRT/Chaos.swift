@@ -29,10 +29,14 @@ public final class Chaos {
     let clusterPath: String
     var rng: SeededGenerator
     let log: (String) -> Void
+    /// The load writes and reads back: a token with both roles (admin).
+    let frontendToken: String?
 
-    public init(clusterPath: String, seed: UInt64, log: @escaping (String) -> Void) throws {
+    /// `frontendToken`: default the cluster file's admin token.
+    public init(clusterPath: String, frontendToken: String? = nil, seed: UInt64, log: @escaping (String) -> Void) throws {
         self.clusterPath = clusterPath
         cluster = try ClusterFile.load(clusterPath)
+        self.frontendToken = frontendToken ?? cluster.frontendTokens?.admin
         rng = SeededGenerator(seed: seed)
         self.log = log
     }
@@ -42,7 +46,7 @@ public final class Chaos {
         let started = try await PostgresConnection.connect(url: zone.database).query("SELECT extract(epoch FROM now())::float8").float64(0, 0)
         let written = LockedValue<[BlockKey]>([])
         let stop = LockedValue(false)
-        let frontend = FrontendClient(address: zone.frontend)
+        let frontend = FrontendClient(address: zone.frontend, token: frontendToken)
         var events: [String] = []
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {  // the load: writes, and reads of what was written

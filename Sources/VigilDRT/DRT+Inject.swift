@@ -84,7 +84,7 @@ extension DRT {
         repeat {
             data = (0..<2048).map { _ in UInt8.random(in: 0...255, using: &rng) }
         } while BlockKey.of(data).w0 >= UInt64(0.01 * Double(UInt64.max))
-        let key = BlockKey(hex: try await FrontendClient(address: zone.frontend).put(data).key)!
+        let key = BlockKey(hex: try await frontendClient(zone).put(data).key)!
         usedKeys.insert(key)
         let row = try await index.lookup(key)!
         usedVolumes.insert(row.volume)

@@ -8,7 +8,7 @@ extension DRT {
     /// Writes enough data for the plan: sealed volumes to damage (one fault per
     /// volume) and files in the File Journal for the cross-zone faults.
     func prepare(extentFaults: Int, journalFaults: Int) async throws {
-        let frontend = FrontendClient(address: zone.frontend)
+        let frontend = frontendClient(zone)
         var written = 0
         // One fault per volume: as many sealed volumes as faults that need one.
         while try await Set(sealedReplicas().map(\.volume)).count < extentFaults + 2 {
@@ -25,7 +25,7 @@ extension DRT {
                 var keys: [BlockKey] = []
                 for _ in 0..<3 {
                     let block = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                    for z in cluster.zones { keys.append(BlockKey(hex: try await FrontendClient(address: z.frontend).put(block).key)!) }
+                    for z in cluster.zones { keys.append(BlockKey(hex: try await frontendClient(z).put(block).key)!) }
                     keys.removeLast(cluster.zones.count - 1)
                 }
                 _ = try await journal.recordFile(user: user.id, path: "drt-\(rng.next())-\(f)", size: 3 * 4096, keys: keys)

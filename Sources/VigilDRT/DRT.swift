@@ -36,9 +36,13 @@ public final class DRT {
     var usedKeys = Set<BlockKey>()
     var journalKeys: [BlockKey] = []
     let log: (String) -> Void
+    /// Writes blocks through the frontends with this token (the write role is enough).
+    let frontendToken: String?
 
-    public init(cluster: ClusterFile, seed: UInt64, log: @escaping (String) -> Void) {
+    /// `frontendToken`: default the cluster file's write token.
+    public init(cluster: ClusterFile, frontendToken: String? = nil, seed: UInt64, log: @escaping (String) -> Void) {
         self.cluster = cluster
+        self.frontendToken = frontendToken ?? cluster.frontendTokens?.write
         zone = cluster.zones[0]
         index = BlockIndex(pool: PostgresPool(url: cluster.zones[0].database, size: 2))
         rng = SeededGenerator(seed: seed)
@@ -64,5 +68,12 @@ public final class DRT {
         try await cleanUp(&injected)
         let reports = injected.map { $0.report! }
         return DRTReport(injected: reports.count, detected: reports.filter(\.detected).count, seed: options.seed, faults: reports)
+    }
+}
+
+extension DRT {
+    /// A client of a zone's frontend, sending DRT's token.
+    func frontendClient(_ zone: ClusterFile.Zone) -> FrontendClient {
+        FrontendClient(address: zone.frontend, token: frontendToken)
     }
 }

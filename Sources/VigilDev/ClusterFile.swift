@@ -43,12 +43,31 @@ public struct ClusterFile: Codable, Sendable {
         public var tokensFile: String
     }
 
+    /// The frontends' client tokens, one per role (`read`, `write`, `delete`,
+    /// `admin`), each also in a file of its own; `tokensFile` is what every
+    /// frontend is started with (`<role>:<token>` lines).
+    public struct FrontendTokens: Codable, Sendable {
+        public var read: String
+        public var write: String
+        public var delete: String
+        public var admin: String
+        public var readFile: String
+        public var writeFile: String
+        public var deleteFile: String
+        public var adminFile: String
+        public var tokensFile: String
+    }
+
     public var directory: String
     public var profile: String
     public var postgres: Postgres
     public var kafka: String
     public var journalDatabase: String
+    /// The nodes' tokens.
     public var tokens: Tokens
+    /// The frontends' client tokens; nil only in a cluster file written before
+    /// frontends required tokens (recreate such a cluster: `vigil dev down --purge`).
+    public var frontendTokens: FrontendTokens?
     public var zones: [Zone]
     public var processes: [Process]
 

@@ -10,6 +10,7 @@ struct Layout {
     let bin = Processes.executableDirectory
     let postgresPort: Int
     let tokens: ClusterFile.Tokens
+    let frontendTokens: ClusterFile.FrontendTokens
     var bootstrapFile: String { directory + "/kafka.bootstrap" }
 
     static func databaseName(_ zone: String) -> String { zone.replacingOccurrences(of: "-", with: "_") }
@@ -30,6 +31,22 @@ struct Layout {
         try Self.writeSecret(reader, to: tokens.readerFile)
         try Self.writeSecret(admin, to: tokens.adminFile)
         try Self.writeSecret("reader:\(reader)\nadmin:\(admin)\n", to: tokens.tokensFile)
+        frontendTokens = try Self.makeFrontendTokens(in: directory)
+    }
+
+    /// One token per frontend role, each in `frontend-<role>.token`, and the
+    /// frontends' `frontend-tokens` file naming all four.
+    static func makeFrontendTokens(in directory: String) throws -> ClusterFile.FrontendTokens {
+        let file = { (role: String) in "\(directory)/frontend-\(role).token" }
+        let tokens = ClusterFile.FrontendTokens(
+            read: randomToken(), write: randomToken(), delete: randomToken(), admin: randomToken(),
+            readFile: file("read"), writeFile: file("write"), deleteFile: file("delete"), adminFile: file("admin"),
+            tokensFile: directory + "/frontend-tokens")
+        let roles = [("read", tokens.read, tokens.readFile), ("write", tokens.write, tokens.writeFile),
+                     ("delete", tokens.delete, tokens.deleteFile), ("admin", tokens.admin, tokens.adminFile)]
+        for (_, token, path) in roles { try writeSecret(token, to: path) }
+        try writeSecret(roles.map { "\($0.0):\($0.1)\n" }.joined(), to: tokens.tokensFile)
+        return tokens
     }
 
     static func randomToken() -> String {
@@ -81,8 +98,8 @@ struct Layout {
         let frontendPort = try freeLoopbackPort(), masterPort = try freeLoopbackPort()
         let frontend = "http://127.0.0.1:\(frontendPort)", master = "http://127.0.0.1:\(masterPort)"
         processes.append(try process("\(zone)/frontend", "vigil-frontend", [
-            "--zone", zone, "--database", Self.asRole(database, "vigil_store"), "--node-token-file", tokens.adminFile, "--port", "\(frontendPort)",
-            "--replication", "\(options.replication)", "--volume-target-bytes", "\(options.volumeTargetBytes)",
+            "--zone", zone, "--database", Self.asRole(database, "vigil_store"), "--node-token-file", tokens.adminFile,
+            "--tokens-file", frontendTokens.tokensFile, "--port", "\(frontendPort)", "--replication", "\(options.replication)", "--volume-target-bytes", "\(options.volumeTargetBytes)",
             "--kafka", kafka, "--sample-rate", "\(options.sampleRate)",
         ], health: frontend + "/healthz"))
         processes.append(try process("\(zone)/master", "vigil-master", [
@@ -104,7 +121,7 @@ struct Layout {
             ], health: "http://127.0.0.1:\(inspectorPort)/healthz"))
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/storage-watcher", "vigil-storage-watcher", [
-                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--database", Self.asRole(database, "vigil_verifier"), "--profile", options.verifierProfile, "--port", "\(port)",
+                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--frontend-token-file", frontendTokens.readFile, "--database", Self.asRole(database, "vigil_verifier"), "--profile", options.verifierProfile, "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)

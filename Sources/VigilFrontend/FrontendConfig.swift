@@ -4,8 +4,9 @@ public struct FrontendConfig: Sendable {
     public var databaseURL: String
     /// Admin token for the zone's nodes.
     public var nodeToken: String
-    /// Bearer token clients must present; nil leaves the API open (loopback dev clusters).
-    public var clientToken: String?
+    /// Bearer tokens clients must present, and their roles. There is no open
+    /// mode: every request to `/v1` needs a token (`/healthz`, `/metrics` do not).
+    public var tokens: FrontendTokens
     public var host = "127.0.0.1"
     public var port = 7000
     /// Replicas per volume: R nodes hold every block (3 tolerates two failures).
@@ -22,10 +23,11 @@ public struct FrontendConfig: Sendable {
 
     public var sampleTopic: String { "vigil.samples.\(zone)" }
 
-    public init(zone: String, databaseURL: String, nodeToken: String) {
+    public init(zone: String, databaseURL: String, nodeToken: String, tokens: FrontendTokens) {
         self.zone = zone
         self.databaseURL = databaseURL
         self.nodeToken = nodeToken
+        self.tokens = tokens
     }
 }
 

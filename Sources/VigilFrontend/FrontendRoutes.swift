@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import Prometheus
 import ServiceLifecycle
 import VigilCore
@@ -14,11 +15,21 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
     let v1 = router.group("v1")
     let config = frontend.config
 
-    @Sendable func authorize(_ request: Request) throws {
-        guard let expected = config.clientToken else { return }
-        guard let token = request.bearerToken, constantTimeEqual(Array(token.utf8), Array(expected.utf8)) else {
-            throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer <token>")
+    let unauthorized = Counter(label: "vigil_frontend_unauthorized_requests_total")
+    let forbidden = Counter(label: "vigil_frontend_forbidden_requests_total")
+
+    /// The caller's roles, if they include `needed`: no or an unknown token is
+    /// 401, a known token without the role 403. Checked before the body is read.
+    @Sendable func authorize(_ request: Request, _ needed: FrontendRole) throws -> Set<FrontendRole> {
+        guard let token = request.bearerToken, let roles = config.tokens.roles(of: token) else {
+            unauthorized.increment()
+            throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer <token> with a frontend token holding the \(needed) role")
         }
+        guard roles.contains(needed) else {
+            forbidden.increment()
+            throw APIError(.forbidden, "forbidden", "this token lacks the \(needed) role this request needs")
+        }
+        return roles
     }
 
     @Sendable func mapped<T>(_ body: () async throws -> T) async throws -> T {
@@ -38,19 +49,22 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
     }
 
     v1.put("blocks") { request, _ in
-        try authorize(request)
+        let roles = try authorize(request, .write)
         let data = try await request.bodyBytes(limit: config.maxBlockSize)
         let result = try await mapped { try await frontend.put(data) }
+        // Whether the content was stored already (and in which volume) is for
+        // callers who may read: a write-only token always gets 201 and the key.
+        guard roles.contains(.read) else { return try jsonResponse(WriteOnlyPutResult(key: result.key), status: .created) }
         return try jsonResponse(result, status: result.deduplicated ? .ok : .created)
     }
     v1.get("blocks/:key") { request, context in
-        try authorize(request)
+        _ = try authorize(request, .read)
         guard let key = BlockKey(hex: try context.parameters.require("key")) else { throw APIError.badRequest("a key is 64 hexadecimal digits") }
         let data = try await mapped { try await frontend.get(key) }
         return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     v1.delete("blocks/:key") { request, context in
-        try authorize(request)
+        _ = try authorize(request, .delete)
         guard let key = BlockKey(hex: try context.parameters.require("key")) else { throw APIError.badRequest("a key is 64 hexadecimal digits") }
         try await mapped { try await frontend.delete(key) }
         return Response(status: .noContent)
@@ -59,4 +73,10 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-frontend"),
         logger: logger)
+}
+
+/// A PUT's answer to a caller without the read role: the key, nothing about
+/// whether the content was there before.
+struct WriteOnlyPutResult: Encodable {
+    var key: String
 }

@@ -12,6 +12,8 @@ public struct FrontendClient: Sendable {
     private let http: HTTPClient
     public var timeout: TimeAmount = .seconds(30)
 
+    /// `token`: a bearer token of the frontend (`vigil dev up` writes one per
+    /// role into the cluster file); without one every block request is refused with 401.
     public init(address: String, token: String? = nil, http: HTTPClient = .shared) {
         self.address = address.hasSuffix("/") ? String(address.dropLast()) : address
         self.token = token
@@ -20,8 +22,11 @@ public struct FrontendClient: Sendable {
 
     public struct PutResult: Codable, Sendable {
         public var key: String
-        public var volume: Int64
-        public var deduplicated: Bool
+        /// The volume holding the block; nil when the token lacks the read role.
+        public var volume: Int64?
+        /// Whether the block was stored already; nil when the token lacks the
+        /// read role (the frontend does not tell write-only callers).
+        public var deduplicated: Bool?
     }
 
     /// What a read found.
@@ -81,6 +86,10 @@ public struct FrontendClientError: Error, Sendable, CustomStringConvertible {
     }
 
     public var isUnreachable: Bool { status == 0 }
+    /// No token, or one the frontend does not know (401).
+    public var isUnauthorized: Bool { status == 401 }
+    /// A token the frontend knows, without the role the request needs (403).
+    public var isForbidden: Bool { status == 403 }
     /// The API's error code (`unavailable`, `index_unavailable`, …), when it sent one.
     public var code: String? {
         (try? JSONSerialization.jsonObject(with: Data(body))).flatMap { ($0 as? [String: Any])?["error"] as? String }

@@ -27,7 +27,7 @@ struct CrossZoneVerifierTests {
         try await withTestCluster(zones: ["zone-a", "zone-b"], volumeTargetBytes: 64 << 10) { (cluster: ClusterFile) async throws in
             let journal = FileJournal(pool: PostgresPool(url: cluster.journalDatabase, size: 2))
             let alice = try await journal.user(named: "alice", creatingIn: ["zone-a", "zone-b"])
-            let frontends = cluster.zones.map { FrontendClient(address: $0.frontend) }
+            let frontends = cluster.zones.indices.map { cluster.frontendClient(zone: $0) }
             var files: [(id: Int64, keys: [BlockKey])] = []
             for f in 0..<3 {
                 var keys: [BlockKey] = []

@@ -30,7 +30,7 @@ struct DeletionSafetyTests {
     }
 
     static func write(_ cluster: ClusterFile, _ count: Int) async throws -> [BlockKey] {
-        let frontend = FrontendClient(address: cluster.zones[0].frontend)
+        let frontend = cluster.frontendClient()
         var keys: [BlockKey] = []
         for _ in 0..<count { keys.append(BlockKey(hex: try await frontend.put(randomBlock(512...2048)).key)!) }
         return keys
@@ -73,7 +73,7 @@ struct DeletionSafetyTests {
     func gcAndInspection() async throws {
         try await withTestCluster(volumeTargetBytes: 64 << 10) { (cluster: ClusterFile) async throws in
             let keys = try await Self.write(cluster, 300)
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             let index = cluster.index
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             var spawned = try cluster.zones[0].nodes.map { try Self.referee(cluster, node: $0) }

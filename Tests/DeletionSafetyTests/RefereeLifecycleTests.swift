@@ -13,7 +13,7 @@ struct RefereeLifecycleTests {
     @Test("a hand-made trash extent is one unjustified_trash finding that stays open across reconciles, resolved once justified", .timeLimit(.minutes(4)))
     func handMadeTrashIsOneOpenFinding() async throws {
         try await withTestCluster(volumeTargetBytes: 64 << 10, verifiers: true) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             for _ in 0..<100 { _ = try await frontend.put(randomBlock(512...2048)) }
             let index = cluster.index
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)

@@ -14,7 +14,7 @@ struct TrashInspectorVerdictTests {
     /// every replica of it lies in its node's trash. Returns the surviving keys.
     static func collect(_ cluster: ClusterFile, _ volume: Int64) async throws -> [BlockKey] {
         let index = cluster.index
-        let frontend = FrontendClient(address: cluster.zones[0].frontend)
+        let frontend = cluster.frontendClient()
         let keys = try await index.liveKeys(in: volume)
         let doomed = keys.count * 2 / 3 + 1
         for key in keys.prefix(doomed) { try await frontend.delete(key) }
@@ -81,7 +81,7 @@ struct TrashInspectorVerdictTests {
           .timeLimit(.minutes(5)))
     func failsOnEvidence() async throws {
         try await withTestCluster(volumeTargetBytes: 64 << 10) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             for _ in 0..<250 { _ = try await frontend.put(randomBlock(512...2048)) }
             let index = cluster.index
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
@@ -159,7 +159,7 @@ struct TrashInspectorVerdictTests {
           .timeLimit(.minutes(5)))
     func waitsOnTheUnreachable() async throws {
         try await withTestCluster(volumeTargetBytes: 64 << 10) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             for _ in 0..<150 { _ = try await frontend.put(randomBlock(512...2048)) }
             let index = cluster.index
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)

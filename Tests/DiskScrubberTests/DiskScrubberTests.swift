@@ -12,7 +12,7 @@ struct DiskScrubberTests {
     @Test("each corruption is found with the right kind, repaired from a clean replica, and the next sweep is clean")
     func corruptionsAreFoundRepairedAndResolved() async throws {
         try await withTestCluster(verifiers: true) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             for _ in 0..<700 { _ = try await frontend.put(randomBlock(512...4096)) }
             let index = cluster.index
             let sealed = try await index.volumes(inState: "sealed")
@@ -58,7 +58,7 @@ struct DiskScrubberTests {
     @Test("a scrubber killed with kill -9 mid-sweep resumes its pass from the cursor")
     func killedScrubberResumes() async throws {
         try await withTestCluster(nodes: 3, volumeTargetBytes: 512 << 10) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             for _ in 0..<300 { _ = try await frontend.put(randomBlock(8192...16384)) }
             let node = cluster.zones[0].nodes[0]
             let extents = try FileManager.default.contentsOfDirectory(atPath: node.dataDirectory + "/extents").count

@@ -25,7 +25,7 @@ struct ScrubberIdentityTests {
     @Test("swapped extents and an extent overwritten with another volume's valid bytes are found, stay open while wrong, and are resolved only once the file at that name is right", .timeLimit(.minutes(6)))
     func wrongBytesUnderAName() async throws {
         try await withTestCluster(volumeTargetBytes: 64 << 10, verifiers: true) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             for _ in 0..<300 { _ = try await frontend.put(randomBlock(512...2048)) }
             let index = cluster.index
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
@@ -95,7 +95,7 @@ struct ScrubberIdentityTests {
     @Test("an extent with every record damaged is one finding per kind of damage, counting the records, open until repaired", .timeLimit(.minutes(5)))
     func oneFindingPerCondition() async throws {
         try await withTestCluster(volumeTargetBytes: 64 << 10, verifiers: true) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             for _ in 0..<200 { _ = try await frontend.put(randomBlock(512...2048)) }
             let index = cluster.index
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)

@@ -19,7 +19,7 @@ struct MetadataScannerTests {
     }
 
     static func write(_ cluster: ClusterFile, blocks: Int) async throws -> [BlockKey] {
-        let frontend = FrontendClient(address: cluster.zones[0].frontend)
+        let frontend = cluster.frontendClient()
         var keys: [BlockKey] = []
         for _ in 0..<blocks { keys.append(BlockKey(hex: try await frontend.put(randomBlock(256...2048)).key)!) }
         return keys

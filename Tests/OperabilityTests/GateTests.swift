@@ -18,7 +18,7 @@ struct GateTests {
     @Test("signs off after a clean full pass of every verifier, blocks on an injected fault naming its finding, and writes valid JUnit")
     func gateVerdicts() async throws {
         try await withTestCluster(volumeTargetBytes: 64 << 10, verifiers: true) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             for _ in 0..<200 { _ = try await frontend.put(randomBlock(512...2048)) }
             var last = (status: Int32(-1), output: "")
             #expect(try await eventually(timeout: .seconds(240), interval: .seconds(1)) {

@@ -12,7 +12,7 @@ struct StorageWatcherTests {
     static let stages = ["1s", "2s", "3s", "4s", "5s"]
 
     static func watcherArguments(_ cluster: ClusterFile) -> [String] {
-        ["--zone", "zone-a", "--kafka", cluster.kafka, "--frontend", cluster.zones[0].frontend,
+        ["--zone", "zone-a", "--kafka", cluster.kafka, "--frontend", cluster.zones[0].frontend, "--frontend-token-file", cluster.frontendTokens!.readFile,
          "--database", cluster.zones[0].database, "--stages", stages.joined(separator: ",")]
     }
 
@@ -35,7 +35,7 @@ struct StorageWatcherTests {
     @Test("1,000 sampled writes pass every stage, through a kill -9 of the watcher and a broker restart", .timeLimit(.minutes(8)))
     func everySampleIsCheckedAtEveryStage() async throws {
         try await withTestCluster(sampleRate: 1.0) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             let watcher = try spawnVerifier(cluster, "vigil-storage-watcher", Self.watcherArguments(cluster), log: "watcher-1")
             var deleted: [BlockKey] = []
@@ -67,7 +67,7 @@ struct StorageWatcherTests {
     @Test("a sampled block corrupted on all its replicas is a finding at the next stage, once", .timeLimit(.minutes(3)))
     func corruptionOnAllReplicasIsFound() async throws {
         try await withTestCluster(sampleRate: 1.0) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             let arguments = Self.watcherArguments(cluster).map { $0 == Self.stages.joined(separator: ",") ? "2s,8s" : $0 }
             let watcher = try spawnVerifier(cluster, "vigil-storage-watcher", arguments, log: "watcher")

@@ -20,7 +20,7 @@ struct WatcherFaultTests {
     static func spawnWatcher(_ cluster: ClusterFile, stages: String, port: Int, log: String) throws -> Int32 {
         try Processes.spawn(
             ["\(Processes.executableDirectory)/vigil-storage-watcher", "--zone", "zone-a", "--kafka", cluster.kafka,
-             "--frontend", cluster.zones[0].frontend, "--database", cluster.zones[0].database, "--stages", stages,
+             "--frontend", cluster.zones[0].frontend, "--frontend-token-file", cluster.frontendTokens!.readFile, "--database", cluster.zones[0].database, "--stages", stages,
              "--profile", "dev", "--port", "\(port)"],
             log: "\(cluster.directory)/logs/\(log).log")
     }
@@ -79,7 +79,7 @@ struct WatcherFaultTests {
           .timeLimit(.minutes(4)))
     func frontendOutageWaitsAndSkipsNothing() async throws {
         try await withTestCluster(sampleRate: 1.0) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             let stage = "6s"
             let port1 = try freeLoopbackPort()
@@ -137,7 +137,7 @@ struct WatcherFaultTests {
           .timeLimit(.minutes(3)))
     func malformedSamplesAreReportedOnceAndNeverStall() async throws {
         try await withTestCluster(sampleRate: 1.0) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             let stage = "2s"
             let port = try freeLoopbackPort()
@@ -158,7 +158,7 @@ struct WatcherFaultTests {
             let put = try await frontend.put(data)
             try producer.produce(
                 topic: Self.topic, key: key.bytes,
-                value: SampleMessage(key: key, zone: "zone-a", volume: UInt64(put.volume), length: 100, writtenAtMicros: now).encodeValue(), partition: partition)
+                value: SampleMessage(key: key, zone: "zone-a", volume: UInt64(try #require(put.volume)), length: 100, writtenAtMicros: now).encodeValue(), partition: partition)
             try await producer.flush()
             #expect(producer.failed == 0)
             for _ in 0..<10 { _ = try await frontend.put(randomBlock(64...1024)) }

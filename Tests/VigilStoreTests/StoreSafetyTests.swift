@@ -46,7 +46,7 @@ struct StoreSafetyTests {
     @Test("a removed replica extent is restored by the master from a verified copy")
     func repairRestoresARemovedExtent() async throws {
         try await withTestCluster { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             var keys: [BlockKey] = []
             for _ in 0..<300 { keys.append(BlockKey(hex: try await frontend.put(randomBlock(1...2048)).key)!) }
             let index = cluster.index

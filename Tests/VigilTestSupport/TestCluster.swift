@@ -1,6 +1,7 @@
 import Foundation
 import VigilCore
 import VigilDev
+import VigilFrontendClient
 import VigilNodeClient
 import VigilPostgres
 
@@ -36,6 +37,12 @@ extension ClusterFile {
 
     public func nodeClient(_ node: ClusterFile.Node, admin: Bool = false) -> NodeClient {
         NodeClient(address: node.address, token: admin ? tokens.admin : tokens.reader)
+    }
+
+    /// A client of a zone's frontend (default the first) sending the cluster's
+    /// token for `role` (default admin: every role).
+    public func frontendClient(_ role: KeyPath<FrontendTokens, String> = \.admin, zone: Int = 0) -> FrontendClient {
+        FrontendClient(address: zones[zone].frontend, token: frontendTokens![keyPath: role])
     }
 
     public func process(named name: String) -> ClusterFile.Process {

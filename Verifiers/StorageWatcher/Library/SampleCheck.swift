@@ -57,7 +57,7 @@ func classify(_ error: FrontendClientError) -> SampleResult {
     if error.status == 401 || error.status == 403 {
         return .frontendUnavailable(
             condition: FrontendCondition.unauthorized,
-            detail: "the frontend refused the watcher's token (\(error.status)): set VIGIL_STORAGE_WATCHER_FRONTEND_TOKEN to a client token it accepts")
+            detail: "the frontend refused the watcher's token (\(error.status)): give --frontend-token-file (or VIGIL_STORAGE_WATCHER_FRONTEND_TOKEN) a frontend token with the read role")
     }
     return .frontendUnavailable(condition: FrontendCondition.unavailable, detail: "\(error)")
 }

@@ -21,13 +21,15 @@ struct StorageWatcherCommand: AsyncParsableCommand {
             samples written beyond --max-clock-skew in the future are malformed (one \
             malformed_sample finding per partition), never held. Each partition is committed \
             only up to its first sample not yet checked. Settings also come from VIGIL_STORAGE_WATCHER_<SETTING> or a JSON \
-            --config file.
+            --config file. The frontend token (the read role is all the watcher needs) comes only from \
+            --frontend-token-file or VIGIL_STORAGE_WATCHER_FRONTEND_TOKEN.
             """)
 
     @OptionGroup var common: VerifierOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(help: "Kafka bootstrap servers.") var kafka: String?
     @Option(help: "The zone frontend's URL.") var frontend: String?
+    @Option(name: .customLong("frontend-token-file"), help: "File holding a frontend token with the read role.") var frontendTokenFile: String?
     @Option(help: "postgresql:// URL of the zone's block index (findings and passes only).") var database: String?
     @Option(help: "Stage delays, e.g. 1m,1h,1d,7d,30d (units s, m, h, d).") var stages: String?
     @Option(help: "How far ahead of now a sample's written-at may be before it is malformed, e.g. 5m (the default).") var maxClockSkew: String?
@@ -37,7 +39,7 @@ struct StorageWatcherCommand: AsyncParsableCommand {
         var watcherConfig = StorageWatcherConfig(
             zone: try settings.require("zone", option: zone), kafkaBootstrap: try settings.require("kafka", option: kafka),
             frontendURL: try settings.require("frontend", option: frontend), databaseURL: try settings.require("database", option: database))
-        watcherConfig.frontendToken = settings.string("frontend-token")
+        watcherConfig.frontendToken = try readSecret(settings, "frontend-token", file: frontendTokenFile)
         if try common.isDevProfile(settings) { watcherConfig.applyDevProfile() }
         if let text = settings.string("stages", option: stages) {
             guard let parsed = StorageWatcherConfig.parseStages(text) else { throw ValidationError("--stages takes delays like 1m,1h,1d,7d,30d") }
