@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "vigil-trash-inspector", targets: ["TrashInspectorMain"]),
         .executable(name: "vigil-extent-referee", targets: ["ExtentRefereeMain"]),
         .executable(name: "vigil-bench", targets: ["Bench"]),
+        .executable(name: "vigil-fuzz", targets: ["Fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -279,6 +280,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]),
+        .executableTarget(
+            name: "Fuzz",
+            dependencies: ["VigilCore"]),
         .executableTarget(
             name: "Bench",
             dependencies: [

@@ -48,7 +48,7 @@ struct FuzzTests {
     }
 
     @Test func sampleDecoderSurvivesMutatedMessages() async throws {
-        let seeds = try Self.files(Self.seeds, prefix: "sample-")
+        let seeds = try Self.files(Self.seeds.appendingPathComponent("sample"))
         #expect(seeds.count >= 4)
         var rng = SystemRandomNumberGenerator()
         for round in 0..<5000 {

@@ -7,7 +7,7 @@ import VigilNode
 @Suite("Fuzz: presence-check request decoder")
 struct PresenceFuzzTests {
     static let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("VigilCoreTests/FuzzSeeds")
+        .appendingPathComponent("VigilCoreTests/FuzzSeeds/presence")
 
     @Test func presenceDecoderAnswersEveryWellFormedBodyAndRefusesTheRest() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-node-\(UUID().uuidString)").path
