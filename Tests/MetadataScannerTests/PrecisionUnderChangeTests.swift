@@ -53,7 +53,7 @@ struct PrecisionUnderChangeTests {
     @Test("GC, compaction, drain and repair for over a minute under the scanner and the inspector at production pacing: no finding, no repair request", .timeLimit(.minutes(6)))
     func noFindingUnderChange() async throws {
         try await withTestCluster(nodes: 5, volumeTargetBytes: 48 << 10) { (cluster: ClusterFile) async throws in
-            let frontend = FrontendClient(address: cluster.zones[0].frontend)
+            let frontend = cluster.frontendClient()
             let index = cluster.index
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             let written = Written()
