@@ -10,6 +10,10 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case corruptRecord(String)
     case badExtent(String)
     case noSuchExtent(String)
+    /// A move would replace a file already at its target (`trash/…` or `extents/…`).
+    case alreadyExists(String)
+    /// The volume's extent kept changing on disk while the node looked; retry.
+    case extentChanging(volume: UInt64)
 
     public var code: String {
         switch self {
@@ -21,15 +25,18 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .corruptRecord: "corrupt_record"
         case .badExtent: "bad_extent"
         case .noSuchExtent: "no_such_extent"
+        case .alreadyExists: "already_exists"
+        case .extentChanging: "extent_changing"
         }
     }
 
     public var status: Int {
         switch self {
         case .unknownVolume, .notFound, .noSuchExtent: 404
-        case .generationConflict, .sealed: 409
+        case .generationConflict, .sealed, .alreadyExists: 409
         case .keyMismatch, .badExtent: 422
         case .corruptRecord: 500
+        case .extentChanging: 503
         }
     }
 
@@ -43,6 +50,9 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .corruptRecord(let d): "the stored record failed verification: \(d)"
         case .badExtent(let d): "extent does not verify: \(d)"
         case .noSuchExtent(let n): "no extent \(n)"
+        case .alreadyExists(let p):
+            "\(p) already exists and the node never replaces it; unlink or restore that file first, or check why it is there"
+        case .extentChanging(let v): "volume \(v)'s extent changed on disk while being read; retry"
         }
     }
 }

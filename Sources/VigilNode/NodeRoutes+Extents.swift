@@ -22,7 +22,7 @@ extension NodeRoutes {
             }
             return Response(
                 status: .ok, headers: [.contentType: "application/octet-stream"],
-                body: ResponseBody(contentLength: Int(try file.size())) { writer in
+                body: ResponseBody(contentLength: Int(clamping: try file.size())) { writer in
                     while true {
                         let chunk = try await blockingIO { try file.readNext(upTo: 1 << 20) }
                         if chunk.isEmpty { break }

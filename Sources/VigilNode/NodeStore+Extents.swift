@@ -33,48 +33,121 @@ extension NodeStore {
         }
     }
 
-    /// Verifies an extent written aside at `stagedPath`, then moves it into
-    /// `extents/` in place of the volume's current extent, and reindexes.
+    /// Verifies an extent written aside at `stagedPath`, syncs it, then renames
+    /// it into `extents/` in place of the volume's current extent (directory
+    /// synced), reindexes, and unlinks the old extent if it had another name.
+    /// The current extent's lock is held meanwhile: no append lands in the file
+    /// being replaced.
     public func install(_ name: ExtentName, stagedPath: String) async throws {
         let target = path(of: name, in: .extents)
-        let (report, opened) = try await blockingIO { () throws -> (ExtentScanReport, (VolumeExtent, [FooterEntry])?) in
-            let report = try ExtentReader(path: stagedPath).scan()
-            guard report.isClean, report.header?.volume == name.volume, report.header?.generation == name.generation else {
-                return (report, nil)
+        let rejected = try await blockingIO { [self] () throws -> ExtentScanReport? in
+            do {
+                let report = try ExtentReader(path: stagedPath).scan()
+                guard report.isClean, report.header?.volume == name.volume, report.header?.generation == name.generation else {
+                    Foundation.unlink(stagedPath)
+                    return report
+                }
+                try syncFile(at: stagedPath)
+                try lockingCurrent(name.volume) { current in
+                    try renameDurably(from: stagedPath, to: target)
+                    let (extent, entries) = try VolumeExtent.open(name: name, path: target)
+                    current?.retireLocked()
+                    state.withLock { s in
+                        _ = s.index.removeLive(volume: name.volume)
+                        s.index.addLive(volume: name.volume, entries)
+                        s.volumes[name.volume] = extent
+                    }
+                    if let current, current.name != name {
+                        do {
+                            try unlinkDurably(current.path)
+                        } catch {
+                            logger.error("could not unlink the extent an install replaced", metadata: [
+                                "vigil.extent": "\(current.name)", "vigil.error": "\(error)",
+                            ])
+                        }
+                    }
+                }
+                return nil
+            } catch {
+                Foundation.unlink(stagedPath)
+                throw error
             }
-            let fd = open(stagedPath, O_RDONLY)
-            if fd >= 0 { fsync(fd); close(fd) }
-            guard rename(stagedPath, target) == 0 else { throw FileIOError(path: target, operation: "rename", errno: errno) }
-            return (report, try VolumeExtent.open(name: name, path: target))
         }
-        guard let (extent, entries) = opened else {
-            try? FileManager.default.removeItem(atPath: stagedPath)
+        if let report = rejected {
             let problems = report.problems.prefix(5).map { $0.description }.joined(separator: "; ")
             throw NodeError.badExtent(problems.isEmpty ? "header names another volume or generation" : problems)
         }
-        let old = replaceVolume(name.volume, with: extent, entries: entries)
-        if let old, old.name != name { try? FileManager.default.removeItem(atPath: old.path) }
     }
 
-    /// Moves a volume's extent into `trash/`.
+    /// Moves an extent into `trash/`, never replacing a file already there
+    /// (`409 already_exists`); both directories are synced.
     public func trash(_ name: ExtentName) async throws {
         let source = path(of: name, in: .extents)
         let target = path(of: name, in: .trash)
-        guard FileManager.default.fileExists(atPath: source) else { throw NodeError.noSuchExtent(name.description) }
-        try await blockingIO {
-            guard rename(source, target) == 0 else { throw FileIOError(path: source, operation: "rename", errno: errno) }
+        try await blockingIO { [self] in
+            try lockingCurrent(name.volume) { current in
+                guard FileManager.default.fileExists(atPath: source) else { throw NodeError.noSuchExtent(name.description) }
+                do {
+                    try moveWithoutReplacing(from: source, to: target)
+                } catch let error as FileIOError where error.isAlreadyExists {
+                    throw NodeError.alreadyExists("trash/\(name)")
+                }
+                if let current, current.name == name {
+                    current.retireLocked()
+                    state.withLock { s in
+                        s.volumes.removeValue(forKey: name.volume)
+                        let keys = s.index.removeLive(volume: name.volume)
+                        if s.trash.insert(name).inserted { s.index.addTrash(name, keys: keys) }
+                    }
+                } else {
+                    // Not the extent the node serves (an older generation): index it in trash as a restart would.
+                    let keys = ((try? VolumeExtent.intactEntries(path: target)) ?? []).map(\.key)
+                    state.withLock { s in
+                        if s.trash.insert(name).inserted { s.index.addTrash(name, keys: keys) }
+                    }
+                }
+            }
         }
-        moveToTrash(name)
     }
 
-    /// Unlinks a trash extent.
+    /// Unlinks a trash extent and syncs `trash/`.
     public func unlink(_ name: ExtentName) async throws {
         let target = path(of: name, in: .trash)
-        guard FileManager.default.fileExists(atPath: target) else { throw NodeError.noSuchExtent(name.description) }
         try await blockingIO {
-            guard Foundation.unlink(target) == 0 else { throw FileIOError(path: target, operation: "unlink", errno: errno) }
+            do {
+                try unlinkDurably(target)
+            } catch let error as FileIOError where error.isNotFound {
+                throw NodeError.noSuchExtent(name.description)
+            }
         }
         forgetTrash(name)
+    }
+
+    /// Moves a trash extent back into `extents/` and serves it again; refuses
+    /// when the volume has an extent (`409`) or a file has its name in
+    /// `extents/` (`409 already_exists`).
+    public func restore(_ name: ExtentName) async throws {
+        let source = path(of: name, in: .trash)
+        let target = path(of: name, in: .extents)
+        try await blockingIO { [self] in
+            try lockingCurrent(name.volume) { current in
+                if let current { throw NodeError.generationConflict(volume: name.volume, existing: current.name.generation) }
+                guard FileManager.default.fileExists(atPath: source) else { throw NodeError.noSuchExtent(name.description) }
+                do {
+                    try moveWithoutReplacing(from: source, to: target)
+                } catch let error as FileIOError where error.isAlreadyExists {
+                    throw NodeError.alreadyExists("extents/\(name)")
+                }
+                let (extent, entries) = try VolumeExtent.open(name: name, path: target)
+                state.withLock { s in
+                    s.index.removeTrash(name)
+                    s.trash.remove(name)
+                    _ = s.index.removeLive(volume: name.volume)
+                    s.index.addLive(volume: name.volume, entries)
+                    s.volumes[name.volume] = extent
+                }
+            }
+        }
     }
 }
 
@@ -83,24 +156,22 @@ extension NodeStore {
         state.withLock { s in (s.volumes.mapValues(\.isSealed), s.trash) }
     }
 
-    func replaceVolume(_ volume: UInt64, with extent: VolumeExtent, entries: [FooterEntry]) -> VolumeExtent? {
-        state.withLock { s in
-            let old = s.volumes[volume]
-            _ = s.index.removeLive(volume: volume)
-            s.index.addLive(volume: volume, entries)
-            s.volumes[volume] = extent
-            return old
+    /// Runs `body` holding the lock of the volume's current extent (nil when
+    /// it has none), which `body` then sees unretired: no append, seal or
+    /// reindex of it runs meanwhile. Blocking; call it off the cooperative pool.
+    func lockingCurrent<T>(_ volume: UInt64, _ body: (VolumeExtent?) throws -> T) throws -> T {
+        for _ in 0..<8 {
+            guard let current = state.withLock({ $0.volumes[volume] }) else { return try body(nil) }
+            var result: T?
+            var ran = false
+            try current.withLock {
+                guard !current.isRetired else { return }
+                ran = true
+                result = try body(current)
+            }
+            if ran, let result { return result }
         }
-    }
-
-    func moveToTrash(_ name: ExtentName) {
-        state.withLock { s in
-            guard s.volumes[name.volume]?.name == name else { return }
-            s.volumes.removeValue(forKey: name.volume)
-            let keys = s.index.removeLive(volume: name.volume)
-            s.index.addTrash(name, keys: keys)
-            s.trash.insert(name)
-        }
+        throw NodeError.extentChanging(volume: volume)
     }
 
     func forgetTrash(_ name: ExtentName) {
@@ -108,48 +179,5 @@ extension NodeStore {
             s.index.removeTrash(name)
             s.trash.remove(name)
         }
-    }
-}
-
-extension NodeStore {
-    /// Drops from the index any extent whose file has gone (deleted by hand, a
-    /// lost disk): the node must never answer "present" for data it no longer has.
-    /// Returns the names dropped.
-    @discardableResult
-    public func forgetVanishedExtents() -> [ExtentName] {
-        let (volumes, trash) = state.withLock { s in (Array(s.volumes.values), Array(s.trash)) }
-        var gone: [ExtentName] = []
-        for extent in volumes where !FileManager.default.fileExists(atPath: extent.path) {
-            let dropped = state.withLock { s -> Bool in
-                guard s.volumes[extent.name.volume] === extent else { return false }
-                s.volumes.removeValue(forKey: extent.name.volume)
-                _ = s.index.removeLive(volume: extent.name.volume)
-                return true
-            }
-            if dropped { gone.append(extent.name) }
-        }
-        for name in trash where !FileManager.default.fileExists(atPath: path(of: name, in: .trash)) {
-            forgetTrash(name)
-            gone.append(name)
-        }
-        return gone
-    }
-}
-
-extension NodeStore {
-    /// Moves a trash extent back into `extents/` and serves it again.
-    public func restore(_ name: ExtentName) async throws {
-        let source = path(of: name, in: .trash)
-        let target = path(of: name, in: .extents)
-        guard FileManager.default.fileExists(atPath: source) else { throw NodeError.noSuchExtent(name.description) }
-        if let existing = state.withLock({ $0.volumes[name.volume] }) {
-            throw NodeError.generationConflict(volume: name.volume, existing: existing.name.generation)
-        }
-        let (extent, entries) = try await blockingIO { () throws -> (VolumeExtent, [FooterEntry]) in
-            guard rename(source, target) == 0 else { throw FileIOError(path: source, operation: "rename", errno: errno) }
-            return try VolumeExtent.open(name: name, path: target)
-        }
-        forgetTrash(name)
-        _ = replaceVolume(name.volume, with: extent, entries: entries)
     }
 }

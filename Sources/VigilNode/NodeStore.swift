@@ -8,7 +8,7 @@ public final class NodeStore: Sendable {
     public let config: NodeConfig
     let extentsDirectory: String
     let trashDirectory: String
-    private let logger: Logger
+    let logger: Logger
     let state = Mutex(State())
 
     struct State {
@@ -68,11 +68,14 @@ public final class NodeStore: Sendable {
         }
         let name = ExtentName(volume: volume, generation: generation)
         let path = "\(extentsDirectory)/\(name)"
-        let maxBlockSize = UInt32(config.maxBlockSize)
+        // A configured size no extent header can hold is clamped to what every reader believes.
+        let maxBlockSize = UInt32(clamping: min(max(config.maxBlockSize, 0), ExtentFormat.hardMaxBlockSize))
         let extent = try await blockingIO {
             let writer = try ExtentWriter.create(
                 path: path, header: ExtentHeader(volume: volume, generation: generation, maxBlockSize: maxBlockSize, createdAtMicros: nowMicros()))
-            return VolumeExtent(name: name, path: path, writer: writer, sealed: false, damaged: false)
+            let status = try writer.fileStatus()
+            let known = KnownFile(device: status.device, inode: status.inode, size: writer.fileSize, modifiedNanos: status.modifiedNanos, growing: true)
+            return VolumeExtent(name: name, path: path, writer: writer, sealed: false, damaged: false, known: known)
         }
         return state.withLock { s in
             if s.volumes[volume] != nil { return false }
@@ -81,42 +84,71 @@ public final class NodeStore: Sendable {
         }
     }
 
-    /// Appends a block after checking its key; returns its offset, or nil when the volume already holds it.
-    public func put(volume: UInt64, key: BlockKey, data: [UInt8]) async throws -> UInt64? {
-        guard let extent = state.withLock({ $0.volumes[volume] }) else { throw NodeError.unknownVolume(volume) }
-        let fsync = config.fsync
-        let entry: FooterEntry? = try await blockingIO { [self] in
-            let actual = BlockKey.of(data)
-            guard actual == key else { throw NodeError.keyMismatch(expected: key, actual: actual) }
-            return try extent.withLock {
-                if state.withLock({ $0.index.live[PlacementKey(key: key, volume: volume)] }) != nil { return nil }
-                let entry = try data.withUnsafeBytes { try extent.appendLocked(key: key, data: $0, fsync: fsync) }
-                state.withLock { $0.index.addLive(volume: volume, [entry]) }
-                return entry
+    /// Runs `body` on the volume's current extent with its lock held; when the
+    /// extent was retired meanwhile (replaced, trashed, reindexed), looks again.
+    func withCurrentExtent<T: Sendable>(_ volume: UInt64, _ body: @escaping @Sendable (VolumeExtent) throws -> T) async throws -> T {
+        for _ in 0..<8 {
+            guard let extent = state.withLock({ $0.volumes[volume] }) else { throw NodeError.unknownVolume(volume) }
+            let result: T? = try await blockingIO {
+                try extent.withLock { extent.isRetired ? nil : try body(extent) }
             }
+            if let result { return result }
         }
-        return entry?.offset
+        throw NodeError.extentChanging(volume: volume)
     }
 
-    /// Reads a block, verified by the record's CRCs; never returns bad bytes.
-    public func get(volume: UInt64, key: BlockKey) async throws -> [UInt8] {
-        let found = state.withLock { s -> (VolumeExtent, Placement)? in
-            guard let extent = s.volumes[volume], let placement = s.index.live[PlacementKey(key: key, volume: volume)] else { return nil }
-            return (extent, placement)
+    /// Appends a block after checking its key; returns its offset, or nil when the volume already holds it.
+    public func put(volume: UInt64, key: BlockKey, data: [UInt8]) async throws -> UInt64? {
+        let actual = try await blockingIO { BlockKey.of(data) }
+        guard actual == key else { throw NodeError.keyMismatch(expected: key, actual: actual) }
+        let fsync = config.fsync
+        let entry: FooterEntry?? = try await withCurrentExtent(volume) { [self] extent in
+            if state.withLock({ $0.index.live[PlacementKey(key: key, volume: volume)] }) != nil { return .some(nil) }
+            let entry = try data.withUnsafeBytes { try extent.appendLocked(key: key, data: $0, fsync: fsync) }
+            state.withLock { $0.index.addLive(volume: volume, [entry]) }
+            return .some(entry)
         }
-        guard let (extent, placement) = found else { throw NodeError.notFound(key: key, volume: volume) }
-        return try await blockingIO {
-            do {
-                return try ExtentReader(path: extent.path).readBlock(key: key, at: placement.offset)
-            } catch let error as ExtentReadError {
-                throw NodeError.corruptRecord(error.description)
+        return entry??.offset
+    }
+
+    /// Reads a block, verified by the record's header (its key, length and
+    /// CRCs) at the offset the index holds; never returns bad bytes. The file
+    /// read is first compared with what the node knew of it: one replaced,
+    /// truncated or rewritten under the node is reindexed and the read is
+    /// answered from the file as it now is.
+    public func get(volume: UInt64, key: BlockKey) async throws -> [UInt8] {
+        enum Outcome: Sendable { case data([UInt8]), changed(String) }
+        for _ in 0..<3 {
+            let found = state.withLock { s -> (VolumeExtent, Placement)? in
+                guard let extent = s.volumes[volume], let placement = s.index.live[PlacementKey(key: key, volume: volume)] else { return nil }
+                return (extent, placement)
+            }
+            guard let (extent, placement) = found else { throw NodeError.notFound(key: key, volume: volume) }
+            let outcome = try await blockingIO { () throws -> Outcome in
+                let reader: ExtentReader
+                do {
+                    reader = try ExtentReader(path: extent.path)
+                } catch let error as FileIOError where error.isNotFound {
+                    return .changed("the file is gone")
+                }
+                if let change = try extent.change(strict: false, status: reader.fileStatus) { return .changed(change) }
+                do {
+                    return .data(try reader.readBlock(
+                        key: key, at: placement.offset, expectedLength: placement.length, expectedCRC: placement.dataCRC))
+                } catch let error as ExtentReadError {
+                    throw NodeError.corruptRecord(error.description)
+                }
+            }
+            switch outcome {
+            case .data(let data): return data
+            case .changed(let why): try await reindex(extent, because: why)
             }
         }
+        throw NodeError.extentChanging(volume: volume)
     }
 
     public func seal(volume: UInt64) async throws {
-        guard let extent = state.withLock({ $0.volumes[volume] }) else { throw NodeError.unknownVolume(volume) }
-        try await blockingIO { try extent.withLock { try extent.sealLocked() } }
+        try await withCurrentExtent(volume) { extent in try extent.sealLocked() }
     }
 
     /// Presence of each (key, volume) pair, from memory only.

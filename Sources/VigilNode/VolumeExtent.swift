@@ -1,8 +1,10 @@
 import Foundation
+import Synchronization
 import VigilCore
 
 /// One volume's extent in `extents/`: its writer while open, behind a lock
-/// that serialises appends, seal and replacement.
+/// that serialises appends, seal, replacement and retirement; and what the node
+/// last knew of the file, to notice it changed under the node.
 final class VolumeExtent: @unchecked Sendable {
     let name: ExtentName
     let path: String
@@ -10,15 +12,23 @@ final class VolumeExtent: @unchecked Sendable {
     // Guarded by `lock`.
     private var writer: ExtentWriter?
     private(set) var isSealed: Bool
-    /// Set when the extent could not be reopened for appends (damaged tail).
+    /// Set when the extent could not be reopened for appends (damaged tail), or
+    /// the file at its name is not its extent.
     private(set) var isDamaged: Bool
+    /// Set when the node stopped serving from this object (the file was
+    /// replaced, moved to trash or reindexed); whoever holds it looks again.
+    private(set) var isRetired = false
+    /// What the node last knew of the file. Its own lock, so a read never
+    /// waits behind an append's fsync to compare.
+    private let known: Mutex<KnownFile>
 
-    init(name: ExtentName, path: String, writer: ExtentWriter?, sealed: Bool, damaged: Bool) {
+    init(name: ExtentName, path: String, writer: ExtentWriter?, sealed: Bool, damaged: Bool, known: KnownFile) {
         self.name = name
         self.path = path
         self.writer = writer
         self.isSealed = sealed
         self.isDamaged = damaged
+        self.known = Mutex(known)
     }
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
@@ -29,40 +39,107 @@ final class VolumeExtent: @unchecked Sendable {
 
     /// Appends under the lock; the caller holds it via `withLock`.
     func appendLocked(key: BlockKey, data: UnsafeRawBufferPointer, fsync: Bool) throws -> FooterEntry {
-        guard let writer, !isSealed else { throw NodeError.sealed(volume: name.volume, damaged: isDamaged) }
+        guard let writer, !isSealed, !isRetired else { throw NodeError.sealed(volume: name.volume, damaged: isDamaged) }
         let entry = try writer.append(key: key, data: data, writtenAtMicros: nowMicros())
+        try noteOwnWrite(writer)
         if fsync { try writer.sync() }
         return entry
     }
 
     func sealLocked() throws {
         guard !isSealed else { return }
-        guard let writer else { throw NodeError.sealed(volume: name.volume, damaged: isDamaged) }
+        guard let writer, !isRetired else { throw NodeError.sealed(volume: name.volume, damaged: isDamaged) }
         try writer.seal()
+        try noteOwnWrite(writer)
         self.writer = nil
         isSealed = true
     }
 
-    /// Opens an extent found on disk at start or after an install.
-    static func open(name: ExtentName, path: String) throws -> (VolumeExtent, [FooterEntry]) {
-        if let footer = try ExtentReader(path: path).footer() {
-            return (VolumeExtent(name: name, path: path, writer: nil, sealed: true, damaged: false), footer)
+    /// Stops serving from this object: closes the writer so no append lands in
+    /// a file that is no longer this volume's. The caller holds the lock.
+    func retireLocked() {
+        writer = nil
+        isRetired = true
+    }
+
+    /// After the node's own write: the size it wrote and the file's new mtime.
+    private func noteOwnWrite(_ writer: ExtentWriter) throws {
+        let status = try writer.fileStatus()
+        known.withLock {
+            $0.size = writer.fileSize
+            $0.modifiedNanos = status.modifiedNanos
+            $0.growing = !writer.isSealed
         }
-        do {
-            let writer = try ExtentWriter.openForAppend(path: path)
-            return (VolumeExtent(name: name, path: path, writer: writer, sealed: writer.isSealed, damaged: false), writer.entries)
-        } catch is ExtentWriteError {
-            // Damaged: serve what is intact, take no more writes; the scrubber reports it.
-            let entries = try intactEntries(path: path)
-            return (VolumeExtent(name: name, path: path, writer: nil, sealed: false, damaged: true), entries)
+    }
+
+    /// Why the file's status (from `status`, called after what the node knows
+    /// is read: appends only ever grow that) shows a change the node did not
+    /// make, or nil. `strict` compares size and mtime exactly; it is for
+    /// callers holding the lock (no append in flight). Without it, an open
+    /// extent may have grown (an append in flight) but must not have shrunk.
+    func change(strict: Bool, status: () throws -> FileStatus) rethrows -> String? {
+        let known = known.withLock { $0 }
+        let status = try status()
+        guard status.device == known.device, status.inode == known.inode else {
+            return "the file at its name is another file (device \(status.device) inode \(status.inode), was \(known.device)/\(known.inode))"
         }
+        if status.size < known.size {
+            return "the file shrank from \(known.size) to \(status.size) bytes"
+        }
+        guard strict || !known.growing else { return nil }
+        if status.size != known.size {
+            return "the file is \(status.size) bytes, the node left it at \(known.size)"
+        }
+        if status.modifiedNanos != known.modifiedNanos {
+            return "the file was rewritten (its modification time changed)"
+        }
+        return nil
+    }
+
+    /// Opens an extent found on disk at start, after an install or restore, or
+    /// when its file changed under the node. An extent whose header names
+    /// another volume or generation is damaged and serves nothing (its records
+    /// are not this volume's); one whose header does not verify, or that was
+    /// sealed and lost its footer (`expectSealed`), is damaged and serves its
+    /// intact records.
+    static func open(name: ExtentName, path: String, expectSealed: Bool = false) throws -> (VolumeExtent, [FooterEntry]) {
+        let reader = try ExtentReader(path: path)
+        let status = try reader.fileStatus()
+        func known(growing: Bool = false, size: UInt64? = nil) -> KnownFile {
+            KnownFile(device: status.device, inode: status.inode, size: size ?? status.size, modifiedNanos: status.modifiedNanos, growing: growing)
+        }
+        let header = try reader.header()
+        if let header, header.volume != name.volume || header.generation != name.generation {
+            return (VolumeExtent(name: name, path: path, writer: nil, sealed: false, damaged: true, known: known()), [])
+        }
+        if let footer = try reader.footer() {
+            return (VolumeExtent(name: name, path: path, writer: nil, sealed: true, damaged: header == nil, known: known()), footer)
+        }
+        if header != nil, !expectSealed {
+            do {
+                let writer = try ExtentWriter.openForAppend(path: path)
+                let opened = try writer.fileStatus()
+                let knownFile = KnownFile(
+                    device: opened.device, inode: opened.inode, size: writer.fileSize, modifiedNanos: opened.modifiedNanos,
+                    growing: !writer.isSealed)
+                return (VolumeExtent(name: name, path: path, writer: writer, sealed: writer.isSealed, damaged: false, known: knownFile), writer.entries)
+            } catch is ExtentWriteError {
+                // Damaged: serve what is intact, take no more writes; the scrubber reports it.
+            }
+        }
+        let entries = try intactEntries(reader: reader)
+        return (VolumeExtent(name: name, path: path, writer: nil, sealed: false, damaged: true, known: known()), entries)
     }
 
     /// Every intact record of an extent, by scanning it.
     static func intactEntries(path: String) throws -> [FooterEntry] {
-        if let footer = try ExtentReader(path: path).footer() { return footer }
+        try intactEntries(reader: ExtentReader(path: path))
+    }
+
+    static func intactEntries(reader: ExtentReader) throws -> [FooterEntry] {
+        if let footer = try reader.footer() { return footer }
         var entries: [FooterEntry] = []
-        _ = try ExtentReader(path: path).scan(onRecord: { record in
+        _ = try reader.scan(onRecord: { record in
             if record.isIntact {
                 entries.append(FooterEntry(key: record.key, offset: record.offset, length: record.length, dataCRC: record.dataCRC))
             }
@@ -71,6 +148,18 @@ final class VolumeExtent: @unchecked Sendable {
     }
 }
 
+/// What the node last knew of an extent's file.
+struct KnownFile: Sendable {
+    var device: UInt64
+    var inode: UInt64
+    /// The size the node wrote, or found when it opened the file.
+    var size: UInt64
+    var modifiedNanos: Int64
+    /// An open extent the node appends to: a reader may see it larger.
+    var growing: Bool
+}
+
 func nowMicros() -> Int64 {
-    Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+    let micros = (Date().timeIntervalSince1970 * 1_000_000).rounded()
+    return Int64(exactly: micros) ?? (micros > 0 ? .max : 0)
 }

@@ -22,6 +22,9 @@ public struct FileIOError: Error, Sendable, CustomStringConvertible {
 
     /// The file is gone (a vanished item, not a corruption).
     public var isNotFound: Bool { errno == ENOENT }
+
+    /// The name is taken (a move that never replaces a file found one there).
+    public var isAlreadyExists: Bool { errno == EEXIST }
 }
 
 /// An open file descriptor with positional reads and writes; closed on deinit.
@@ -39,16 +42,31 @@ final class ExtentFile {
     deinit { close(fd) }
 
     func size() throws -> UInt64 {
+        try status().size
+    }
+
+    /// What `fstat` says of the open file.
+    func status() throws -> FileStatus {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileIOError(path: path, operation: "stat", errno: errno) }
-        return UInt64(st.st_size)
+        return FileStatus(st)
+    }
+
+    /// `offset + done` as a file position, or nil when no file can reach it
+    /// (offsets come from disk and the network: they are never trusted to fit).
+    static func position(_ offset: UInt64, plus done: Int) -> off_t? {
+        guard let start = Int64(exactly: offset) else { return nil }
+        let (position, overflow) = start.addingReportingOverflow(Int64(done))
+        return overflow ? nil : off_t(position)
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
+    /// An offset beyond any possible file size reads as the end of the file.
     func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: UInt64) throws -> Int {
         var done = 0
         while done < count {
-            let n = pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+            guard let position = Self.position(offset, plus: done) else { break }
+            let n = pread(fd, buffer + done, count - done, position)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileIOError(path: path, operation: "read", errno: errno)
@@ -62,7 +80,10 @@ final class ExtentFile {
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         var done = 0
         while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            guard let position = Self.position(offset, plus: done) else {
+                throw FileIOError(path: path, operation: "write", errno: EFBIG)
+            }
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, position)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileIOError(path: path, operation: "write", errno: errno)
@@ -76,15 +97,16 @@ final class ExtentFile {
     }
 
     func truncate(to size: UInt64) throws {
-        guard ftruncate(fd, off_t(size)) == 0 else { throw FileIOError(path: path, operation: "truncate", errno: errno) }
+        guard let length = Self.position(size, plus: 0) else { throw FileIOError(path: path, operation: "truncate", errno: EFBIG) }
+        guard ftruncate(fd, length) == 0 else { throw FileIOError(path: path, operation: "truncate", errno: errno) }
     }
 }
 
 /// Makes the directory entries in `path`'s directory durable (after a create,
 /// rename or unlink there): without it a crash can lose the name, not the data.
 public func syncDirectory(containing path: String) throws {
-    let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-    let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+    let directory = directoryOf(path)
+    let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard fd >= 0 else { throw FileIOError(path: directory, operation: "open directory", errno: errno) }
     defer { close(fd) }
     guard fsync(fd) == 0 else { throw FileIOError(path: directory, operation: "fsync directory", errno: errno) }

@@ -29,24 +29,60 @@ public final class ExtentReader {
         return scan.report
     }
 
+    /// What `fstat` says of the file this reader has open: a caller compares it
+    /// with what it knew to be sure it reads the file it indexed.
+    public func fileStatus() throws -> FileStatus { try file.status() }
+
+    /// The extent header, or `nil` when the file is too short for one or its
+    /// magic, version or CRC is wrong.
+    public func header() throws -> ExtentHeader? {
+        var raw = [UInt8](repeating: 0, count: ExtentFormat.extentHeaderSize)
+        let got = try raw.withUnsafeMutableBytes { try file.read(into: $0.baseAddress!, count: $0.count, at: 0) }
+        guard got == ExtentFormat.extentHeaderSize else { return nil }
+        return raw.withUnsafeBytes { ExtentHeader.decode($0) }
+    }
+
     /// The footer index of a sealed extent, or `nil` when it has no valid footer.
+    /// A footer whose checksum holds but which lists a record outside the record
+    /// area (an offset inside the extent header or past the footer, a length
+    /// running into the footer) is not valid: nothing it says is believed.
     public func footer() throws -> [FooterEntry]? {
         let size = try file.size()
         guard let footer = try FooterLocation.find(in: file, size: size), footer.isValid else { return nil }
         let window = ReadWindow(file: file, limit: size, chunk: 1 << 20, maxRequest: ExtentFormat.footerEntrySize)
         var entries: [FooterEntry] = []
-        entries.reserveCapacity(Int(footer.count))
+        // The count fits the file (the trailer's geometry was checked), but reserve no more than a sane amount up front.
+        entries.reserveCapacity(Int(min(footer.count, 1 << 20)))
+        let headerSize = UInt64(ExtentFormat.extentHeaderSize)
         for i in 0..<footer.count {
             guard let raw = try window.bytes(at: footer.entriesOffset + i * UInt64(ExtentFormat.footerEntrySize), count: ExtentFormat.footerEntrySize)
             else { return nil }
-            entries.append(FooterEntry.decode(raw, at: 0))
+            let entry = FooterEntry.decode(raw, at: 0)
+            guard entry.offset >= headerSize, entry.offset <= footer.entriesOffset,
+                  footer.entriesOffset - entry.offset >= UInt64(ExtentFormat.recordHeaderSize) + UInt64(entry.length)
+            else { return nil }
+            entries.append(entry)
         }
         return entries
     }
 
     /// Reads one block's data from the record at `offset`, verifying the header
-    /// CRC, that the header names `key`, and the data CRC. Never returns bad bytes.
-    public func readBlock(key: BlockKey, at offset: UInt64, maxLength: Int = ExtentFormat.hardMaxBlockSize) throws -> [UInt8] {
+    /// CRC, that the header names `key`, and the data CRC; with `expectedLength`
+    /// and `expectedCRC` (what an index says of the record), that the record
+    /// agrees. Never returns bad bytes, and never traps on an offset or length
+    /// from disk or the network: a record that cannot be there is an error.
+    public func readBlock(
+        key: BlockKey, at offset: UInt64, maxLength: Int = ExtentFormat.hardMaxBlockSize,
+        expectedLength: UInt32? = nil, expectedCRC: UInt32? = nil
+    ) throws -> [UInt8] {
+        let headerSize = UInt64(ExtentFormat.recordHeaderSize)
+        guard offset >= UInt64(ExtentFormat.extentHeaderSize) else {
+            throw ExtentReadError(kind: .badMagic, offset: offset, detail: "no record starts inside the extent header")
+        }
+        let size = try file.size()
+        guard offset <= size, size - offset >= headerSize else {
+            throw ExtentReadError(kind: .truncatedTail, offset: offset, detail: "record header lies past the end of the \(size)-byte file")
+        }
         var headerBytes = [UInt8](repeating: 0, count: ExtentFormat.recordHeaderSize)
         let got = try headerBytes.withUnsafeMutableBytes { try file.read(into: $0.baseAddress!, count: $0.count, at: offset) }
         guard got == ExtentFormat.recordHeaderSize else {
@@ -61,12 +97,21 @@ public final class ExtentReader {
         guard header.key == key else {
             throw ExtentReadError(kind: .footerMismatch, offset: offset, detail: "record holds key \(header.key), not \(key)")
         }
-        guard Int(header.length) <= maxLength else {
+        guard UInt64(header.length) <= UInt64(max(0, maxLength)) else {
             throw ExtentReadError(kind: .badLength, offset: offset, detail: "length \(header.length) above \(maxLength)")
+        }
+        if let expectedLength, expectedLength != header.length {
+            throw ExtentReadError(kind: .footerMismatch, offset: offset, detail: "record holds \(header.length) bytes, the index says \(expectedLength)")
+        }
+        if let expectedCRC, expectedCRC != header.dataCRC {
+            throw ExtentReadError(kind: .footerMismatch, offset: offset, detail: "record's data CRC is not the one the index holds")
+        }
+        guard size - offset - headerSize >= UInt64(header.length) else {
+            throw ExtentReadError(kind: .lengthPastEnd, offset: offset, detail: "data of \(header.length) bytes runs past the end of the \(size)-byte file")
         }
         var data = [UInt8](repeating: 0, count: Int(header.length))
         let n = try data.withUnsafeMutableBytes {
-            try file.read(into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!, count: $0.count, at: offset + UInt64(ExtentFormat.recordHeaderSize))
+            try file.read(into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!, count: $0.count, at: offset + headerSize)
         }
         guard n == data.count else {
             throw ExtentReadError(kind: .lengthPastEnd, offset: offset, detail: "data cut off at end of file")

@@ -97,6 +97,15 @@ public final class ExtentWriter {
         try data.withUnsafeBytes { try append(key: key, data: $0, writtenAtMicros: writtenAtMicros) }
     }
 
+    /// The file's size as this writer left it: the records, and the footer and
+    /// trailer once sealed.
+    public var fileSize: UInt64 {
+        isSealed ? size + UInt64(entries.count) * UInt64(ExtentFormat.footerEntrySize) + UInt64(ExtentFormat.trailerSize) : size
+    }
+
+    /// What `fstat` says of the file this writer appends to.
+    public func fileStatus() throws -> FileStatus { try file.status() }
+
     /// Makes every appended record durable.
     public func sync() throws { try file.syncData() }
 

@@ -32,8 +32,9 @@ final class ReadWindow {
     /// range runs past the limit or the file ends early.
     func bytes(at offset: UInt64, count: Int) throws -> UnsafeRawBufferPointer? {
         precondition(count <= buffer.count - chunk, "request larger than the window allows")
-        guard offset >= start, offset + UInt64(count) <= limit else { return nil }
-        if offset + UInt64(count) > start + UInt64(filled) {
+        let (end, overflow) = offset.addingReportingOverflow(UInt64(count))
+        guard !overflow, offset >= start, end <= limit else { return nil }
+        if end > start + UInt64(filled) {
             try refill(keepingFrom: offset, need: count)
         }
         let at = Int(offset - start)
