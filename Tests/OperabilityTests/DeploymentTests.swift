@@ -120,6 +120,22 @@ import Yams
         }
     }
 
+    @Test("the frontend runs with a tokens file of roles, and the storage watcher with a read token that file grants")
+    func frontendTokensAreConfigured() throws {
+        let services = try Self.services()
+        func secret(_ service: String, _ flag: String) throws -> String {
+            let command = try #require(services[service]?["command"] as? [String], "no \(service) command")
+            let at = try #require(command.firstIndex(of: flag), "\(service) has no \(flag)")
+            let path = command[at + 1]
+            #expect(path.hasPrefix("/secrets/"), "\(service) \(flag) \(path) is not in the mounted secrets")
+            return try String(contentsOf: Self.root.appendingPathComponent("deploy/dev-secrets/" + path.dropFirst("/secrets/".count)), encoding: .utf8)
+        }
+        let lines = try secret("frontend", "--tokens-file").split(separator: "\n").map(String.init)
+        #expect(Set(lines.compactMap { $0.split(separator: ":").first.map(String.init) }) == ["read", "write", "delete", "admin"])
+        let watcherToken = try secret("storage-watcher", "--frontend-token-file").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(lines.contains("read:\(watcherToken)"), "the watcher's token is not the frontend's read token")
+    }
+
     static func allSources() throws -> String {
         var text = ""
         for folder in ["Sources", "Verifiers"] {
