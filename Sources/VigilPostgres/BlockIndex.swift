@@ -17,15 +17,25 @@ public struct BlockIndex: Sendable {
     }
 
     /// Commits a block whose replicas are all written. A deleted row for the
-    /// same key is replaced (the block was written again).
+    /// same key is replaced (the block was written again). Refused (a retriable
+    /// error, the write is not acknowledged) when the volume was retired
+    /// meanwhile: compaction already moved its blocks, so a row pointing at it
+    /// would point at extents on their way to the trash. The volume row is
+    /// locked for the commit, so compaction's retirement and a commit serialize.
     public func commit(_ row: BlockRow) async throws {
         try await pool.withConnection { c in
-            try await c.query("""
-                INSERT INTO blocks (key, volume_id, length, checksum, state) VALUES ($1, $2, $3, $4, 0)
+            let rows = try await c.query("""
+                WITH v AS (SELECT id FROM volumes WHERE id = $2 AND state <> 'retired' FOR SHARE)
+                INSERT INTO blocks (key, volume_id, length, checksum, state) SELECT $1, v.id, $3, $4, 0 FROM v
                 ON CONFLICT (key) DO UPDATE SET volume_id = EXCLUDED.volume_id, length = EXCLUDED.length,
                     checksum = EXCLUDED.checksum, state = 0, created_at = now(), deleted_at = NULL
                 WHERE blocks.state = 1
+                RETURNING 1
                 """, [.bytea(row.key.bytes), .int64(row.volume), .int32(row.length), .int32(Int32(bitPattern: row.checksum))])
+            guard rows.count == 0 else { return }
+            // Nothing written: the key is live already (a concurrent write of the same bytes), or the volume is gone.
+            let usable = try await c.query("SELECT 1 FROM volumes WHERE id = $1 AND state <> 'retired'", [.int64(row.volume)]).count > 0
+            if !usable { throw BlockIndexError.volumeRetired(row.volume) }
         }
     }
 
@@ -146,6 +156,18 @@ public struct BlockIndex: Sendable {
             let rows = try await c.query(
                 "SELECT key FROM blocks WHERE volume_id = $1 AND state = 0 ORDER BY key", [.int64(volume)])
             return (0..<rows.count).compactMap { BlockKey(bytes: rows.bytes($0, 0)) }
+        }
+    }
+}
+
+/// A block-index statement refused for the index's own consistency.
+public enum BlockIndexError: Error, CustomStringConvertible {
+    /// The volume was retired (compacted away) before the commit.
+    case volumeRetired(Int64)
+
+    public var description: String {
+        switch self {
+        case .volumeRetired(let v): "volume \(v) was retired (compacted) before the write committed: write it again"
         }
     }
 }
