@@ -74,6 +74,7 @@ func runFuzzerDriver(
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     var argc = argc
     var argv = argv
+    atexit { unlink(FuzzTarget.scratch) }
     return runFuzzerDriver(&argc, &argv) { data, size in fuzzOneInput(data, size) }
 }
 #else
