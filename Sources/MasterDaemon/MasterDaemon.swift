@@ -14,7 +14,10 @@ struct MasterDaemon: AsyncParsableCommand {
             A repair copies a replica that verifies clean record by record, and holds every \
             live block of its volume, over the bad or missing one; the target node verifies \
             it again before it replaces anything. Kill it at any time: work resumes from the \
-            index. Settings also come from VIGIL_MASTER_<SETTING> or a JSON --config file.
+            index. Trash, unlink, install-over and drain are capped per window at a share \
+            of each node's and of the zone's extents (blast_radius_exceeded findings); \
+            `vigil drain N --lift-blast-radius-cap` lifts it for a decommission. \
+            Settings also come from VIGIL_MASTER_<SETTING> or a JSON --config file.
             """)
 
     @Option(help: "JSON config file of settings.") var config: String?
@@ -27,6 +30,16 @@ struct MasterDaemon: AsyncParsableCommand {
     @Option(name: .customLong("interval-ms"), help: "Pause between rounds in milliseconds (default 10000; dev 500).") var intervalMs: Int?
     @Option(name: .customLong("retention-seconds"), help: "Unlink trash only this long after a passed inspection (default 86400).") var retentionSeconds: Int?
     @Option(name: .customLong("gc-threshold"), help: "Compact sealed volumes whose deleted fraction reaches this (default 0.5; 0 turns GC off).") var gcThreshold: Double?
+    @Option(name: .customLong("blast-radius-node-share"), help: "Most of one node's extents trash, unlink, install-over or drain may touch per window (default 0.10).")
+    var blastRadiusNodeShare: Double?
+    @Option(name: .customLong("blast-radius-zone-share"), help: "Most of the zone's extents one action may touch per window (default 0.05).")
+    var blastRadiusZoneShare: Double?
+    @Option(name: .customLong("blast-radius-window-seconds"), help: "The sliding window destructive steps are counted in (default 3600).")
+    var blastRadiusWindowSeconds: Int?
+    @Option(name: .customLong("blast-radius-min-node-extents"), help: "The node cap never goes below this many extents per window (default 32).")
+    var blastRadiusMinNodeExtents: Int?
+    @Option(name: .customLong("blast-radius-min-zone-extents"), help: "The zone cap never goes below this many extents per window (default 64).")
+    var blastRadiusMinZoneExtents: Int?
     @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
@@ -44,6 +57,13 @@ struct MasterDaemon: AsyncParsableCommand {
         masterConfig.retention = .seconds(try settings.int("retention-seconds", option: retentionSeconds, default: 86_400))
         let threshold = try settings.double("gc-threshold", option: gcThreshold, default: 0.5)
         masterConfig.gcThreshold = threshold > 0 ? threshold : nil
+        var cap = BlastRadiusCap()
+        cap.nodeShare = try settings.double("blast-radius-node-share", option: blastRadiusNodeShare, default: cap.nodeShare)
+        cap.zoneShare = try settings.double("blast-radius-zone-share", option: blastRadiusZoneShare, default: cap.zoneShare)
+        cap.window = .seconds(try settings.int("blast-radius-window-seconds", option: blastRadiusWindowSeconds, default: 3600))
+        cap.minimumNodeExtents = try settings.int("blast-radius-min-node-extents", option: blastRadiusMinNodeExtents, default: cap.minimumNodeExtents)
+        cap.minimumZoneExtents = try settings.int("blast-radius-min-zone-extents", option: blastRadiusMinZoneExtents, default: cap.minimumZoneExtents)
+        masterConfig.blastRadius = cap
         masterConfig.host = settings.string("host", option: host) ?? masterConfig.host
         masterConfig.port = try settings.int("port", option: port, default: masterConfig.port)
 

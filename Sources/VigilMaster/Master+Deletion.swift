@@ -5,10 +5,13 @@ import VigilNodeClient
 import VigilPostgres
 
 extension Master {
-    /// Sends recorded trash instructions that have not been carried out yet.
-    func executeTrashInstructions() async throws {
-        for instruction in try await index.pendingInstructions(kind: "trash") {
+    /// Sends recorded trash instructions that have not been carried out yet, oldest
+    /// first, within the blast-radius cap: one over it stays pending (and is counted
+    /// in the finding), the rest of the round goes on.
+    func executeTrashInstructions(round: inout BlastRadiusRound) async throws {
+        for instruction in try await index.pendingInstructions(kind: "trash").reversed() {
             guard let node = try await index.nodes().first(where: { $0.id == instruction.node }) else { continue }
+            guard round.trash.admit(node: instruction.node) else { continue }
             let name = ExtentName(volume: UInt64(instruction.volume), generation: UInt32(instruction.generation))
             // The replica stops counting as live before its extent leaves extents/:
             // a reader (frontend, scanner, inspector, referee) that sees it live can
@@ -29,7 +32,7 @@ extension Master {
 
     /// Unlinks trash extents whose inspection passed longer ago than the retention
     /// period; an extent whose latest inspection failed is never unlinked.
-    func unlinkInspectedTrash() async throws {
+    func unlinkInspectedTrash(round: inout BlastRadiusRound) async throws {
         let retention = Double(config.retention.components.seconds) + Double(config.retention.components.attoseconds) / 1e18
         for trashed in try await index.trashedExtents() {
             guard try await index.unlinkableInspection(node: trashed.node, volume: trashed.volume, generation: trashed.generation, retentionSeconds: retention) else {
@@ -39,6 +42,7 @@ extension Master {
                 continue
             }
             guard let node = try await index.nodes().first(where: { $0.id == trashed.node }) else { continue }
+            guard round.unlink.admit(node: trashed.node) else { continue }
             let name = ExtentName(volume: UInt64(trashed.volume), generation: UInt32(trashed.generation))
             let id = try await index.recordInstruction(
                 kind: "unlink", node: trashed.node, volume: trashed.volume, generation: trashed.generation,

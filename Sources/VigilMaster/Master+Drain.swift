@@ -8,7 +8,11 @@ extension Master {
     /// Moves every live replica off nodes marked `draining`: copy the extent to
     /// another node, verify it there, add that replica, then trash the old one by
     /// a recorded instruction. A node with nothing left is marked `retired`.
-    func drainNodes() async throws {
+    /// A drain is judged whole before anything moves: one that would trash more of
+    /// the node (or the zone) than the blast-radius cap allows is refused outright,
+    /// and stays pending until an operator lifts the cap for the node
+    /// (`vigil drain N --lift-blast-radius-cap`).
+    func drainNodes(round: inout BlastRadiusRound) async throws {
         let nodes = try await index.nodes()
         for draining in nodes where draining.state == "draining" {
             let volumes = try await index.pool.withConnection { c in
@@ -19,6 +23,11 @@ extension Master {
             if volumes.isEmpty {
                 try await index.register(NodeRecord(id: draining.id, name: draining.name, address: draining.address, state: "retired"))
                 logger.notice("node drained", metadata: ["vigil.node": "\(draining.name)"])
+                continue
+            }
+            guard round.drain.fits(node: draining.id, count: volumes.count) else {
+                round.drain.refuse(node: draining.id, count: volumes.count)
+                logger.warning("drain refused: over the blast-radius cap", metadata: ["vigil.node": "\(draining.name)", "vigil.extents": "\(volumes.count)"])
                 continue
             }
             for volume in volumes.prefix(4) {
@@ -50,8 +59,7 @@ extension Master {
         try await node(source).downloadExtent(name, to: staged)
         try await verifyCopy(at: staged, volume: volume, generation: UInt32(old.generation), expected: expected)
         try await node(target).installExtent(name, from: staged)
-        let presence = try await node(target).check(expected.map { (key: $0, volume: UInt64(volume)) })
-        guard presence.allSatisfy({ $0 == .present }) else { throw RepairError("the copy on \(target.name) lacks blocks") }
+        guard try await holdsAll(expected, volume: volume, on: target) else { throw RepairError("the copy on \(target.name) lacks blocks") }
         try await index.pool.withConnection { c in
             try await c.query("""
                 INSERT INTO volume_replicas (volume_id, node_id, generation, state) VALUES ($1, $2, $3, 'live')

@@ -9,7 +9,9 @@ extension Master {
     /// blocks are copied into a new volume on R nodes and verified there, index
     /// rows repointed in one transaction, then the old extents are trashed by
     /// recorded instructions (and unlinked after inspection and retention).
-    func collectGarbage(threshold: Double) async throws {
+    /// A volume whose extents' trash would cross the blast-radius cap is not
+    /// compacted this round: it stays a candidate, the refusal is a finding.
+    func collectGarbage(threshold: Double, round: inout BlastRadiusRound) async throws {
         let candidates = try await index.pool.withConnection { c in
             let rows = try await c.query("""
                 SELECT v.id, v.generation, v.replication FROM volumes v JOIN blocks b ON b.volume_id = v.id
@@ -19,7 +21,16 @@ extension Master {
                 """, [.float64(threshold)])
             return try (0..<rows.count).map { (try rows.int64($0, 0), try rows.int($0, 1), try rows.int($0, 2)) }
         }
+        var planned = round.trash
         for (volume, generation, replication) in candidates {
+            var scratch = planned
+            let nodes = try await index.replicas(of: volume).filter { $0.state == "live" }.map(\.node.id)
+            if let over = nodes.first(where: { !scratch.admit(node: $0) }) {
+                round.trash.refuse(node: over, count: 1)
+                logger.warning("compaction refused: its trash would cross the blast-radius cap", metadata: ["vigil.volume": "\(volume)", "vigil.node": "\(over)"])
+                continue
+            }
+            planned = scratch
             do {
                 try await compact(volume, generation: generation, replication: replication)
                 volumesCompacted.increment()
@@ -46,8 +57,7 @@ extension Master {
             }
             for target in targets {
                 try await node(target).seal(volume: UInt64(id))
-                let presence = try await node(target).check(live.map { (key: $0, volume: UInt64(id)) })
-                guard presence.allSatisfy({ $0 == .present }) else { throw RepairError("the copy on \(target.name) lacks blocks") }
+                guard try await holdsAll(live, volume: id, on: target) else { throw RepairError("the copy on \(target.name) lacks blocks") }
             }
             // Repoint the rows that were live when copied, and swap the volumes, at once.
             let keys = live.map(\.hex).joined(separator: ",")

@@ -7,23 +7,30 @@ import VigilPostgres
 extension Master {
     /// Rebuilds one replica from another that verifies clean record by record
     /// and holds every live block of the volume; never from an unverified source.
-    func execute(_ request: RepairRequest) async {
+    /// Returns false when the blast-radius cap refused it: it is back in the queue,
+    /// its attempt not counted.
+    func execute(_ request: RepairRequest, round: inout BlastRadiusRound) async -> Bool {
         let context: Logger.Metadata = ["vigil.volume": "\(request.volume)", "vigil.node": "\(request.node)", "vigil.repair": "\(request.id)"]
         do {
-            let outcome = try await repair(request)
+            let outcome = try await repair(request, round: &round)
             try await index.finishRepair(request.id, state: "done")
             repairsDone.increment()
             logger.notice("replica repaired", metadata: context.merging(["vigil.source": "\(outcome)"]) { $1 })
+        } catch let refused as BlastRadiusRefused {
+            try? await index.deferRepair(request.id, reason: "\(refused)")
+            logger.warning("repair deferred", metadata: context.merging(["vigil.error": "\(refused)"]) { $1 })
+            return false
         } catch {
             let retry = request.attempts < config.maxRepairAttempts
             try? await index.finishRepair(request.id, state: retry ? "pending" : "failed", error: "\(error)")
             (retry ? repairsRetried : repairsFailed).increment()
             logger.error("repair did not complete", metadata: context.merging(["vigil.error": "\(error)", "vigil.will_retry": "\(retry)"]) { $1 })
         }
+        return true
     }
 
     /// Returns the name of the node the copy came from (or why none was needed).
-    private func repair(_ request: RepairRequest) async throws -> String {
+    private func repair(_ request: RepairRequest, round: inout BlastRadiusRound) async throws -> String {
         guard let volume = try await index.volume(request.volume) else { throw RepairError("volume \(request.volume) is not in the index") }
         let replicas = try await index.replicas(of: request.volume)
         guard let target = replicas.first(where: { $0.node.id == request.node }) else {
@@ -35,6 +42,13 @@ extension Master {
         // Only immutable extents are copied: stop writes and seal the other replicas first.
         if volume.state == "open" { _ = try await index.setVolumeState(volume.id, from: ["open"], to: "closed") }
         let expected = Set(try await index.liveKeys(in: volume.id))
+        // Replacing an extent the node holds is destructive (a bad script queueing
+        // repairs of a node's healthy replicas replaces all of them): capped.
+        // Restoring a missing one is not.
+        let holds = try await node(target.node).listExtents().contains { $0.volume == UInt64(volume.id) && $0.location == "extents" }
+        if holds, !round.installOver.admit(node: target.node.id) {
+            throw BlastRadiusRefused(action: "install-over", node: target.node.id)
+        }
         var reasons: [String] = []
         for source in replicas.filter({ $0.node.id != request.node && $0.state == "live" }).shuffled() {
             let staged = "\(config.workDirectory)/repair-\(request.id)-\(UUID().uuidString).extent"
@@ -46,9 +60,9 @@ extension Master {
                 try await verifyCopy(at: staged, volume: volume.id, generation: UInt32(source.generation), expected: expected)
                 let targetName = ExtentName(volume: UInt64(volume.id), generation: UInt32(source.generation))
                 try await node(target.node).installExtent(targetName, from: staged)
+                if holds { try await index.recordDestructiveStep(action: "install-over", node: target.node.id, volume: volume.id, generation: source.generation) }
                 // Verify there: the target now answers present for every live block.
-                let presence = try await node(target.node).check(expected.map { (key: $0, volume: UInt64(volume.id)) })
-                guard presence.allSatisfy({ $0 == .present }) else { throw RepairError("installed copy lacks blocks on \(target.node.name)") }
+                guard try await holdsAll(expected, volume: volume.id, on: target.node) else { throw RepairError("installed copy lacks blocks on \(target.node.name)") }
                 let revived = try await index.pool.withConnection { c in
                     try await c.query("""
                         UPDATE volume_replicas SET state = 'live', updated_at = now()

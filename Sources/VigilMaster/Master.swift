@@ -19,6 +19,7 @@ public final class Master: Service, Sendable {
     let unlinks = Counter(label: "vigil_master_unlinks_total")
     let unlinksRefused = Counter(label: "vigil_master_unlinks_refused_total")
     let volumesCompacted = Counter(label: "vigil_master_volumes_compacted_total")
+    let blastRadiusRefusals = Counter(label: "vigil_master_blast_radius_refusals_total")
 
     public init(config: MasterConfig, logger: Logger) throws {
         self.config = config
@@ -34,23 +35,31 @@ public final class Master: Service, Sendable {
         }
     }
 
-    /// One round: seal closed volumes, then work through the repair queue.
+    /// One round: seal closed volumes, work through the repair queue, GC, drain,
+    /// trash and unlink — every destructive step within the blast-radius cap.
     public func runOnce() async {
+        var round: BlastRadiusRound?
+        var completed = false
         do {
             try await sealClosedVolumes()
+            round = BlastRadiusRound(cap: config.blastRadius, history: try await index.destructiveHistory(windowSeconds: config.blastRadius.windowSeconds))
             // A bounded number of repairs per round, so that trash, unlink and
-            // drain work keeps moving behind a long queue of repairs.
+            // drain work keeps moving behind a long queue of repairs. A repair the
+            // cap refuses goes back to the queue and is skipped for this round.
+            var deferred: [Int64] = []
             for _ in 0..<8 {
-                guard let request = try await index.claimRepair(), !Task.isShuttingDownGracefully else { break }
-                await execute(request)
+                guard let request = try await index.claimRepair(excluding: deferred), !Task.isShuttingDownGracefully else { break }
+                if await !execute(request, round: &round!) { deferred.append(request.id) }
             }
-            if let threshold = config.gcThreshold { try await collectGarbage(threshold: threshold) }
-            try await drainNodes()
-            try await executeTrashInstructions()
-            try await unlinkInspectedTrash()
+            if let threshold = config.gcThreshold { try await collectGarbage(threshold: threshold, round: &round!) }
+            try await drainNodes(round: &round!)
+            try await executeTrashInstructions(round: &round!)
+            try await unlinkInspectedTrash(round: &round!)
+            completed = true
         } catch {
             logger.error("master round failed; retrying next round", metadata: ["vigil.error": "\(error)"])
         }
+        if let round { await report(round, completed: completed) }
     }
 
     func node(_ record: NodeRecord) -> NodeClient {

@@ -16,6 +16,9 @@ public struct MasterConfig: Sendable {
     public var retention: Duration = .seconds(86_400)
     /// A sealed volume whose deleted fraction reaches this is compacted; nil turns GC off.
     public var gcThreshold: Double? = 0.5
+    /// How much of a node's and the zone's extents trash, unlink, install-over and
+    /// drain may touch per window (default 10% of a node, 5% of the zone, per hour).
+    public var blastRadius = BlastRadiusCap()
 
     public init(zone: String, databaseURL: String, nodeToken: String, workDirectory: String) {
         self.zone = zone

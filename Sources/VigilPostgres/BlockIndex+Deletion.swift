@@ -107,3 +107,63 @@ extension BlockIndex {
         }
     }
 }
+
+/// What the blast-radius cap counts: for each node, its extents (live, being
+/// repaired, or trashed and not yet unlinked) and the destructive steps of each
+/// action taken on it within the window.
+public struct DestructiveHistory: Sendable, Equatable {
+    /// node id → extents the index places on it.
+    public var extents: [Int: Int]
+    /// action (`trash`, `unlink`, `install-over`) → node id → steps within the window.
+    public var steps: [String: [Int: Int]]
+    /// Nodes whose cap an operator lifted (a `blast_radius_overrides` row in force).
+    public var lifted: Set<Int>
+
+    public init(extents: [Int: Int], steps: [String: [Int: Int]], lifted: Set<Int>) {
+        self.extents = extents
+        self.steps = steps
+        self.lifted = lifted
+    }
+}
+
+extension BlockIndex {
+    /// The extents per node and the destructive steps of the last `windowSeconds`.
+    public func destructiveHistory(windowSeconds: Double) async throws -> DestructiveHistory {
+        try await pool.withConnection { c in
+            var history = DestructiveHistory(extents: [:], steps: [:], lifted: [])
+            let extents = try await c.query("""
+                SELECT node_id, count(*)::int8 FROM volume_replicas WHERE state IN ('live', 'repairing', 'trashed') GROUP BY node_id
+                """)
+            for i in 0..<extents.count { history.extents[try extents.int(i, 0)] = try extents.int(i, 1) }
+            let steps = try await c.query("""
+                SELECT kind, node_id, count(*)::int8 FROM extent_instructions
+                WHERE kind IN ('trash', 'unlink') AND executed_at > now() - make_interval(secs => $1) GROUP BY 1, 2
+                UNION ALL
+                SELECT action, node_id, count(*)::int8 FROM destructive_steps
+                WHERE at > now() - make_interval(secs => $1) GROUP BY 1, 2
+                """, [.float64(windowSeconds)])
+            for i in 0..<steps.count { history.steps[steps.string(i, 0), default: [:]][try steps.int(i, 1)] = try steps.int(i, 2) }
+            let lifted = try await c.query("SELECT DISTINCT node_id FROM blast_radius_overrides WHERE expires_at > now()")
+            for i in 0..<lifted.count { history.lifted.insert(try lifted.int(i, 0)) }
+            return history
+        }
+    }
+
+    /// Records a destructive step that no instruction records (an install over a held extent).
+    public func recordDestructiveStep(action: String, node: Int, volume: Int64, generation: Int) async throws {
+        try await pool.withConnection { c in
+            try await c.query(
+                "INSERT INTO destructive_steps (action, node_id, volume_id, generation) VALUES ($1, $2, $3, $4)",
+                [.text(action), .int32(Int32(node)), .int64(volume), .int32(Int32(generation))])
+        }
+    }
+
+    /// Lifts the blast-radius cap for one node until `seconds` from now (an operator's decommission).
+    public func liftBlastRadiusCap(node: Int, seconds: Double, reason: String) async throws {
+        try await pool.withConnection { c in
+            try await c.query("""
+                INSERT INTO blast_radius_overrides (node_id, reason, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+                """, [.int32(Int32(node)), .text(reason), .float64(seconds)])
+        }
+    }
+}

@@ -47,3 +47,35 @@ extension BlockIndex {
         }
     }
 }
+
+extension BlockIndex {
+    /// Claims the oldest pending repair not in `excluding` (those deferred this round).
+    public func claimRepair(excluding: [Int64], staleAfterSeconds: Int = 300) async throws -> RepairRequest? {
+        guard !excluding.isEmpty else { return try await claimRepair(staleAfterSeconds: staleAfterSeconds) }
+        return try await pool.withConnection { c in
+            let rows = try await c.query("""
+                UPDATE repair_queue SET state = 'running', attempts = attempts + 1, updated_at = now()
+                WHERE id = (
+                    SELECT id FROM repair_queue
+                    WHERE (state = 'pending' OR (state = 'running' AND updated_at < now() - make_interval(secs => $1)))
+                      AND NOT (id = ANY (string_to_array($2, ',')::int8[]))
+                    ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id, volume_id, node_id, reason, attempts
+                """, [.float64(Double(staleAfterSeconds)), .text(excluding.map(String.init).joined(separator: ","))])
+            guard rows.count == 1 else { return nil }
+            return RepairRequest(
+                id: try rows.int64(0, 0), volume: try rows.int64(0, 1), node: try rows.int(0, 2),
+                reason: rows.string(0, 3), attempts: try rows.int(0, 4))
+        }
+    }
+
+    /// Puts a claimed repair back in the queue without counting the attempt: a
+    /// refusal (the blast-radius cap) is not a failure, and must not exhaust it.
+    public func deferRepair(_ id: Int64, reason: String) async throws {
+        try await pool.withConnection { c in
+            try await c.query("""
+                UPDATE repair_queue SET state = 'pending', attempts = greatest(attempts - 1, 0), last_error = $2, updated_at = now() WHERE id = $1
+                """, [.int64(id), .text(reason)])
+        }
+    }
+}

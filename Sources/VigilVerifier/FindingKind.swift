@@ -53,6 +53,8 @@ extension FindingKind {
     // Cross-zone verifier.
     public static let missingInZone = FindingKind(rawValue: "missing_in_zone")
     public static let unreferencedInZone = FindingKind(rawValue: "unreferenced_in_zone")
+    // Master (not a verifier: the store guarding itself).
+    public static let blastRadiusExceeded = FindingKind(rawValue: "blast_radius_exceeded")
 
     /// Every kind a verifier reports, with its verifier, severity and meaning.
     public static let catalog: [Entry] = scrubberEntries + [
@@ -90,6 +92,8 @@ extension FindingKind {
               meaning: "a sample that does not decode, or is stamped too far in the future: counted, never a data finding, never stalls a partition"),
         Entry(kind: .missingInZone, verifier: "cross-zone-verifier", severity: .critical, meaning: "a File Journal block is not live in one of its user's zones"),
         Entry(kind: .unreferencedInZone, verifier: "cross-zone-verifier", severity: .warning, meaning: "a zone holds a live block no File Journal file references, past the grace period"),
+        Entry(kind: .blastRadiusExceeded, verifier: "master", severity: .critical,
+              meaning: "the master refused a round of trash, unlink, install-over or drain that would touch more than its cap of a node's or the zone's extents within the window; the work stays pending until it fits or an operator lifts the cap (vigil drain N --lift-blast-radius-cap)"),
     ]
 
     static let scrubberEntries: [Entry] = ExtentProblem.allKinds.map { kind in

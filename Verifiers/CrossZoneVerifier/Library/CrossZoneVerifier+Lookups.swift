@@ -45,8 +45,13 @@ extension CrossZoneVerifier {
         var answered: [Int] = []
         for (id, (node, pairs)) in byNode {
             do {
-                let answers = try await NodeClient(address: node.address, token: token).check(pairs)
-                for (pair, answer) in zip(pairs, answers) where answer == .present { presentSomewhere.insert(pair.key) }
+                // In chunks under the node's per-request limit (PresenceBatch.maxEntries).
+                let client = NodeClient(address: node.address, token: token)
+                for start in stride(from: 0, to: pairs.count, by: 100_000) {
+                    let chunk = Array(pairs[start..<min(pairs.count, start + 100_000)])
+                    let answers = try await client.check(chunk)
+                    for (pair, answer) in zip(chunk, answers) where answer == .present { presentSomewhere.insert(pair.key) }
+                }
                 answered.append(id)
             } catch {
                 if let error = error as? NodeClientError, error.isUnauthorized { refused[id] = error.description }
