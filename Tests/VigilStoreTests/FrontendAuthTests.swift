@@ -195,6 +195,43 @@ struct FrontendAuthTests {
         }
     }
 
+    @Test("a tokens file with comments, blank lines and a token listed under two roles: it has both", .timeLimit(.minutes(3)))
+    func tokenUnderTwoRoles() async throws {
+        try await withTestCluster(nodes: 3) { (cluster: ClusterFile) async throws in
+            let file = cluster.directory + "/custom-frontend-tokens"
+            try Data("# operators\n\nread:both-roles-token\nwrite:both-roles-token\n  write:writer-only-token  \n".utf8).write(to: URL(fileURLWithPath: file))
+            // The cluster's frontend steps aside for one started with this file.
+            var process = cluster.process(named: "zone-a/frontend")
+            await Processes.terminate(process.pid)
+            let port = try freeLoopbackPort()
+            var arguments = process.arguments
+            arguments[try #require(arguments.firstIndex(of: "--tokens-file")) + 1] = file
+            arguments[try #require(arguments.firstIndex(of: "--port")) + 1] = "\(port)"
+            process.arguments = arguments
+            process.log = cluster.directory + "/logs/custom-frontend.log"
+            try DevCluster.restart(&process)
+            defer { killProcess(process.pid) }
+            let base = "http://127.0.0.1:\(port)"
+            #expect(await eventually(timeout: .seconds(30)) { await DevCluster.isHealthy(base + "/healthz") })
+
+            let both = FrontendClient(address: base, token: "both-roles-token")
+            let block = randomBlock(100...200)
+            #expect(try await both.put(block).deduplicated == false)
+            #expect(try await both.put(block).deduplicated == true, "read and write: told it was deduplicated")
+            guard case .found(let data) = try await both.get(BlockKey.of(block)) else {
+                Issue.record("the token listed under read cannot read")
+                return
+            }
+            #expect(data == block)
+            let writer = FrontendClient(address: base, token: "writer-only-token")
+            #expect(try await writer.put(block).deduplicated == nil, "surrounding blanks are not part of the token; write only is not told")
+            let refused = try await Self.send("DELETE", base + "/v1/blocks/\(BlockKey.of(block).hex)", token: "both-roles-token")
+            #expect(refused.status == 403)
+            let old = try await Self.send("GET", base + "/v1/blocks/\(BlockKey.of(block).hex)", token: cluster.frontendTokens!.admin)
+            #expect(old.status == 401, "the cluster's generated tokens are not in this file")
+        }
+    }
+
     @Test("the frontend does not start without client tokens", .timeLimit(.minutes(1)))
     func noOpenMode() throws {
         let directory = try makeTemporaryDirectory("vigil-frontend-auth")
