@@ -52,10 +52,7 @@ struct IndexFixture {
         try await Migrator(set: .blockIndex).migrate(db)
         let volumes = self.volumes
         (_, loadSeconds) = try await timed {
-            try await db.query("""
-                INSERT INTO blocks (key, volume_id, length, checksum, state)
-                SELECT sha256(i::text::bytea), i % $2 + 1, length(i::text), 0, 0 FROM generate_series(1, $1::int8) AS i ORDER BY 1
-                """, [.int64(Int64(blocks)), .int64(Int64(volumes))])
+            try await Self.loadBlocks(db, blocks: blocks, volumes: volumes)
             try await db.simpleQuery("VACUUM ANALYZE blocks")
             try await db.query("INSERT INTO volumes (id, state) SELECT v, 'sealed' FROM generate_series(1, $1::int8) AS v", [.int64(Int64(volumes))])
         }
@@ -83,6 +80,38 @@ struct IndexFixture {
                 guard ContinuousClock.now < deadline else { throw DevClusterError("node-\(n) did not start; see \(directory.path)/node-\(n).log") }
                 try await Task.sleep(for: .milliseconds(100))
             }
+        }
+    }
+
+    /// Index rows for blocks 1…N with their real length and CRC32C (the scanner
+    /// compares both with the records the nodes hold), in key order, loaded in
+    /// chunks of packed rows: key (32) | CRC32C (4, big-endian) | length (4, big-endian).
+    static func loadBlocks(_ db: PostgresConnection, blocks: Int, volumes: Int) async throws {
+        var rows: [(key: BlockKey, crc: UInt32, length: UInt32, volume: Int)] = []
+        rows.reserveCapacity(blocks)
+        for i in 1...blocks {
+            let data = Array(String(i).utf8)
+            rows.append((BlockKey.of(data), CRC32C.checksum(data), UInt32(data.count), i % volumes + 1))
+        }
+        rows.sort { $0.key < $1.key }
+        for start in stride(from: 0, to: rows.count, by: 250_000) {
+            let chunk = rows[start..<min(rows.count, start + 250_000)]
+            var packed: [UInt8] = []
+            packed.reserveCapacity(chunk.count * 48)
+            for row in chunk {
+                packed += row.key.bytes
+                withUnsafeBytes(of: row.crc.bigEndian) { packed += $0 }
+                withUnsafeBytes(of: row.length.bigEndian) { packed += $0 }
+                withUnsafeBytes(of: Int64(row.volume).bigEndian) { packed += $0 }
+            }
+            try await db.query("""
+                INSERT INTO blocks (key, volume_id, length, checksum, state)
+                SELECT substring($1 FROM i * 48 + 1 FOR 32),
+                       ('x' || encode(substring($1 FROM i * 48 + 41 FOR 8), 'hex'))::bit(64)::int8,
+                       ('x' || encode(substring($1 FROM i * 48 + 37 FOR 4), 'hex'))::bit(32)::int4,
+                       ('x' || encode(substring($1 FROM i * 48 + 33 FOR 4), 'hex'))::bit(32)::int4, 0
+                FROM generate_series(0, length($1) / 48 - 1) AS i
+                """, [.bytea(packed)])
         }
     }
 
