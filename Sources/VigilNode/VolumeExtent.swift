@@ -115,7 +115,9 @@ final class VolumeExtent: @unchecked Sendable {
         if let footer = try reader.footer() {
             return (VolumeExtent(name: name, path: path, writer: nil, sealed: true, damaged: header == nil, known: known()), footer)
         }
-        if header != nil, !expectSealed {
+        // A version-2 extent whose header is sealed but whose footer a crash
+        // cut short is sealed again by `openForAppend` (expected sealed or not).
+        if let header, !expectSealed || header.seal != nil {
             do {
                 let writer = try ExtentWriter.openForAppend(path: path)
                 let opened = try writer.fileStatus()

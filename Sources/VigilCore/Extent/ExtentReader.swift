@@ -42,13 +42,14 @@ public final class ExtentReader {
         return raw.withUnsafeBytes { ExtentHeader.decode($0) }
     }
 
-    /// The footer index of a sealed extent, or `nil` when it has no valid footer.
+    /// The footer index of a sealed extent, or `nil` when it has no valid footer
+    /// (or is open). Version 2: found from the seal in the extent header only.
     /// A footer whose checksum holds but which lists a record outside the record
     /// area (an offset inside the extent header or past the footer, a length
     /// running into the footer) is not valid: nothing it says is believed.
     public func footer() throws -> [FooterEntry]? {
         let size = try file.size()
-        guard let footer = try FooterLocation.find(in: file, size: size), footer.isValid else { return nil }
+        guard let footer = try FooterLocation.locate(in: file, size: size), footer.isValid else { return nil }
         let window = ReadWindow(file: file, limit: size, chunk: 1 << 20, maxRequest: ExtentFormat.footerEntrySize)
         var entries: [FooterEntry] = []
         // The count fits the file (the trailer's geometry was checked), but reserve no more than a sane amount up front.

@@ -29,8 +29,16 @@ public struct ScannedRecord: Sendable, Equatable {
 public struct ExtentScanReport: Sendable {
     public var header: ExtentHeader?
     public var fileSize: UInt64 = 0
-    /// True when the extent ends with a footer and trailer.
+    /// The extent header's format version (1 or 2); 0 when the header does not verify.
+    public var formatVersion: UInt16 = 0
+    /// True when the extent is sealed: version 2, its header says so; version 1,
+    /// it ends with a trailer.
     public var isSealed = false
+    /// Version 2: the header is sealed, the footer is missing or wrong, and
+    /// everything else says a crash interrupted the seal after the header was
+    /// written (the records are intact and match the seal). The footer problem
+    /// is reported; the node writes the footer again when it opens the extent.
+    public var hasUnfinishedSeal = false
     /// Records whose data verified.
     public var intactRecords = 0
     public var intactBytes: UInt64 = 0

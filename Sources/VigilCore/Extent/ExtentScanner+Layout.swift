@@ -9,6 +9,7 @@ extension ExtentScanner {
         _ = try raw.withUnsafeMutableBytes { try file.read(into: $0.baseAddress!, count: $0.count, at: 0) }
         if let header = raw.withUnsafeBytes({ ExtentHeader.decode($0) }) {
             report.header = header
+            report.formatVersion = header.formatVersion
             maxBlockSize = min(Int(header.maxBlockSize), ExtentFormat.hardMaxBlockSize)
         } else {
             // Keep going: the records carry their own keys and checksums.
@@ -18,16 +19,33 @@ extension ExtentScanner {
     }
 
     /// Finds the footer of a sealed extent and sets where the records end.
+    /// Version 2: from the seal in the extent header alone (an open extent's
+    /// records run to the end of the file, whatever its last bytes hold).
+    /// Version 1: from the trailer at the end of the file.
     mutating func locateFooter(size: UInt64) throws {
         recordsEnd = size
-        guard let location = try FooterLocation.find(in: file, size: size) else { return }
+        guard let location = try FooterLocation.locate(in: file, size: size) else { return }
         report.isSealed = true
-        recordsEnd = location.entriesOffset
+        recordsEnd = min(location.entriesOffset, size)
         if location.isValid {
             footer = FooterCheck(file: file, location: location)
         } else {
-            note(.footerCorrupt, at: location.entriesOffset, location.problem ?? "footer is damaged")
+            note(location.problemKind, at: location.entriesOffset, location.problem ?? "footer is damaged")
+            footerDamaged = true
         }
+    }
+
+    /// After the records of a version-2 extent whose header is sealed but whose
+    /// footer is missing or wrong: is this a seal a crash interrupted? It is
+    /// when the records are intact, end exactly where the seal says, number what
+    /// it says, and the footer rebuilt from them has the CRC the seal recorded.
+    /// The node then writes the footer again (`ExtentWriter.openForAppend`).
+    mutating func judgeUnfinishedSeal(lastRecordEnd: UInt64) {
+        guard footerDamaged, let seal = report.header?.seal, report.problemCount == 1,
+              lastRecordEnd == seal.footerOffset, UInt64(report.intactRecords) == seal.recordCount
+        else { return }
+        let trailer = seal.trailer.encode(entriesCRC: rebuiltFooterCRC)
+        report.hasUnfinishedSeal = trailer.withUnsafeBytes { $0.le(28, as: UInt32.self) } == seal.footerCRC
     }
 }
 

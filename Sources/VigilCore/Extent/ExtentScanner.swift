@@ -8,6 +8,11 @@ struct ExtentScanner {
     var maxBlockSize = ExtentFormat.hardMaxBlockSize
     var recordsEnd: UInt64 = 0
     var footer: FooterCheck?
+    /// The footer a seal promises is missing or wrong (already reported).
+    var footerDamaged = false
+    /// CRC32C of the footer entries of the intact records met so far, as a seal
+    /// would write them: to recognise a seal a crash interrupted.
+    var rebuiltFooterCRC: UInt32 = 0
     /// Where the last intact record ended, and whether damage was seen since:
     /// footer entries in a damaged gap belong to records already reported.
     private var lastIntactEnd = UInt64(ExtentFormat.extentHeaderSize)
@@ -32,6 +37,7 @@ struct ExtentScanner {
         while offset < recordsEnd {
             offset = try step(window: window, at: offset, onRecord: onRecord)
         }
+        judgeUnfinishedSeal(lastRecordEnd: lastIntactEnd)
         if options.expectSealed == true, !report.isSealed, !report.problemKinds.contains(.truncatedTail) {
             note(.truncatedTail, at: size, "sealed extent has no footer: it was cut off after its last whole record")
         }
@@ -79,6 +85,7 @@ struct ExtentScanner {
             report.intactRecords += 1
             report.intactBytes += UInt64(header.length)
             try checkFooter(record)
+            rebuiltFooterCRC = Self.extendFooterCRC(rebuiltFooterCRC, with: record)
             lastIntactEnd = end
             damageSinceIntact = false
         } else {
@@ -91,7 +98,9 @@ struct ExtentScanner {
     /// The record area ends before a whole record: an open extent's write in
     /// flight, or — in an extent that should be sealed — truncation.
     private mutating func endEarly(at offset: UInt64, what: String, key: BlockKey? = nil) -> UInt64 {
-        if report.isSealed {
+        if report.isSealed, footerDamaged, report.problemKinds.contains(.truncatedTail) {
+            // Already reported: the sealed extent ends before its footer.
+        } else if report.isSealed {
             note(.lengthPastEnd, at: offset, key: key, "\(what) runs past the end of the record area")
         } else if options.expectSealed == true {
             note(.truncatedTail, at: offset, key: key, "sealed extent cut off inside \(what)")
@@ -137,6 +146,15 @@ struct ExtentScanner {
                  "footer says key \(entry.key) length \(entry.length), the record holds key \(record.key) length \(record.length)")
         }
         footer.advance()
+    }
+
+    /// Extends `crc` over the footer entry a seal writes for `record`.
+    static func extendFooterCRC(_ crc: UInt32, with record: ScannedRecord) -> UInt32 {
+        var raw = [UInt8](repeating: 0, count: ExtentFormat.footerEntrySize)
+        return raw.withUnsafeMutableBytes { buffer in
+            FooterEntry(key: record.key, offset: record.offset, length: record.length, dataCRC: record.dataCRC).encode(into: buffer, at: 0)
+            return CRC32C.extend(crc, UnsafeRawBufferPointer(buffer))
+        }
     }
 
     mutating func note(_ kind: ExtentProblem.Kind, at offset: UInt64, key: BlockKey? = nil, _ detail: String) {

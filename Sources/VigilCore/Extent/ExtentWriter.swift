@@ -12,7 +12,8 @@ import Darwin
 /// record at the tail, which `openForAppend` cuts off: it was never acknowledged.
 public final class ExtentWriter {
     public let path: String
-    public let header: ExtentHeader
+    /// The extent header as on disk: version 2, with the seal once sealed.
+    public private(set) var header: ExtentHeader
     public private(set) var size: UInt64
     public private(set) var entries: [FooterEntry]
     public private(set) var isSealed: Bool
@@ -32,7 +33,9 @@ public final class ExtentWriter {
     /// reader (a scrubber, a node indexing at start) ever sees an extent without
     /// its whole header, and an existing extent is never replaced; the directory
     /// is synced so the new name survives a crash.
+    /// The extent is written in the current format (version 2), open.
     public static func create(path: String, header: ExtentHeader) throws -> ExtentWriter {
+        let header = header.with(seal: nil)
         let staged = "\(path).incoming-create-\(UInt64.random(in: 0...UInt64.max))"
         let file = try ExtentFile(path: staged, flags: O_RDWR | O_CREAT | O_EXCL)
         do {
@@ -51,12 +54,19 @@ public final class ExtentWriter {
     /// Opens an existing extent to append more, rebuilding the footer entries
     /// from its records and cutting off an unacknowledged partial tail.
     /// Throws when the extent is damaged: a damaged extent is repaired, not extended.
+    ///
+    /// A version-2 extent whose seal a crash interrupted (header sealed, footer
+    /// not all written) is sealed again: its footer is rebuilt from its records
+    /// and must have the CRC the header's seal recorded. An open version-1
+    /// extent is upgraded in place to version 2 (its header rewritten, open;
+    /// the records are the same format), so no later append of client bytes can
+    /// be taken for its trailer.
     public static func openForAppend(path: String) throws -> ExtentWriter {
         var entries: [FooterEntry] = []
         let report = try ExtentReader(path: path).scan(onRecord: { record in
             entries.append(FooterEntry(key: record.key, offset: record.offset, length: record.length, dataCRC: record.dataCRC))
         })
-        guard report.isClean, let header = report.header else {
+        guard report.isClean || report.hasUnfinishedSeal, let header = report.header else {
             throw ExtentWriteError.damaged(path: path, problems: report.problems)
         }
         let file = try ExtentFile(path: path, flags: O_RDWR)
@@ -69,6 +79,17 @@ public final class ExtentWriter {
         if report.isSealed {
             size = entries.last.map { $0.offset + UInt64(ExtentFormat.recordHeaderSize) + UInt64($0.length) }
                 ?? UInt64(ExtentFormat.extentHeaderSize)
+        }
+        if report.hasUnfinishedSeal {
+            let writer = ExtentWriter(path: path, file: file, header: header.with(seal: nil), size: size, entries: entries, sealed: false)
+            try writer.seal()
+            return writer
+        }
+        if !report.isSealed, header.formatVersion != ExtentFormat.version2 {
+            let upgraded = header.with(seal: nil)
+            try upgraded.encode().withUnsafeBytes { try file.write($0, at: 0) }
+            try file.syncData()
+            return ExtentWriter(path: path, file: file, header: upgraded, size: size, entries: entries, sealed: false)
         }
         return ExtentWriter(path: path, file: file, header: header, size: size, entries: entries, sealed: report.isSealed)
     }
@@ -109,17 +130,33 @@ public final class ExtentWriter {
     /// Makes every appended record durable.
     public func sync() throws { try file.syncData() }
 
-    /// Writes the footer index and trailer and syncs: the extent is then immutable.
+    /// Seals the extent: the extent is then immutable.
+    ///
+    /// First the header's seal (where the records end, how many, the CRC the
+    /// footer will have) is written in place and synced; from then on every
+    /// reader knows from the header alone that the extent is sealed and where
+    /// its records end. Then the footer and trailer, derived from the records,
+    /// are written, anything past them cut off, and synced. A crash between the
+    /// two leaves a sealed header whose footer is missing or wrong but whose
+    /// records match the seal: readers report it, and `openForAppend` writes
+    /// the footer again.
     public func seal() throws {
         guard !isSealed else { return }
         var footer = [UInt8](repeating: 0, count: entries.count * ExtentFormat.footerEntrySize)
         footer.withUnsafeMutableBytes { raw in
             for (i, entry) in entries.enumerated() { entry.encode(into: raw, at: i * ExtentFormat.footerEntrySize) }
         }
-        let trailer = ExtentTrailer(footerOffset: size, recordCount: UInt64(entries.count))
-            .encode(entriesCRC: CRC32C.checksum(footer))
+        let trailerFields = ExtentTrailer(footerOffset: size, recordCount: UInt64(entries.count), version: ExtentFormat.version2)
+        let trailer = trailerFields.encode(entriesCRC: CRC32C.checksum(footer))
+        let seal = ExtentSeal(
+            footerOffset: size, recordCount: UInt64(entries.count), footerCRC: trailer.withUnsafeBytes { $0.le(28, as: UInt32.self) })
+        let sealedHeader = header.with(seal: seal)
+        try sealedHeader.encode().withUnsafeBytes { try file.write($0, at: 0) }
+        try file.syncData()
+        header = sealedHeader
         try footer.withUnsafeBytes { try file.write($0, at: size) }
         try trailer.withUnsafeBytes { try file.write($0, at: size + UInt64(footer.count)) }
+        try file.truncate(to: size + UInt64(footer.count + trailer.count))
         try file.syncData()
         isSealed = true
     }
