@@ -71,6 +71,7 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
     }
     return Application(
         router: router,
+        server: .vigil(.frontend(maxBlockSize: config.maxBlockSize)),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-frontend"),
         logger: logger)
 }

@@ -13,6 +13,7 @@ public func buildNodeApplication(store: NodeStore, registry: PrometheusCollector
     NodeRoutes(store: store, logger: logger).register(on: router)
     return Application(
         router: router,
+        server: .vigil(.node(maxBlockSize: store.config.maxBlockSize)),
         configuration: .init(address: .hostname(store.config.host, port: store.config.port), serverName: "vigil-node"),
         logger: logger)
 }

@@ -18,7 +18,7 @@ public func buildCrossZoneVerifier(config: CrossZoneConfig, registry: Prometheus
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }
     let app = Application(
-        router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-cross-zone-verifier"),
+        router: router, server: .vigil(.control), configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-cross-zone-verifier"),
         logger: logger)
     return [runner, app]
 }

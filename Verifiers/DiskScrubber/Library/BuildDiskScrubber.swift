@@ -22,7 +22,7 @@ public func buildDiskScrubber(config: DiskScrubberConfig, registry: PrometheusCo
     let lane = RecentExtentLane(scrubber: scrubber, ledger: ledger, limiter: limiter, logger: logger)
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }
-    let app = Application(router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-disk-scrubber"), logger: logger)
+    let app = Application(router: router, server: .vigil(.control), configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-disk-scrubber"), logger: logger)
     logger.info("disk scrubber configured", metadata: [
         "vigil.profile": "\(config.profile.rawValue)", "vigil.rate_bytes_per_second": "\(Int(rate))", "vigil.data_dir": "\(config.dataDirectory)",
     ])

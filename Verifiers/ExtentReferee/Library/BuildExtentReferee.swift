@@ -10,7 +10,7 @@ public func buildExtentReferee(config: ExtentRefereeConfig, registry: Prometheus
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { referee.health() }
     let app = Application(
-        router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-extent-referee"),
+        router: router, server: .vigil(.control), configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-extent-referee"),
         logger: logger)
     return [referee, app]
 }

@@ -20,7 +20,7 @@ public func buildMetadataScanner(config: MetadataScannerConfig, registry: Promet
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }
     let app = Application(
-        router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-metadata-scanner"),
+        router: router, server: .vigil(.control), configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-metadata-scanner"),
         logger: logger)
     logger.info("metadata scanner configured", metadata: [
         "vigil.profile": "\(config.profile.rawValue)", "vigil.scope": "\(config.scope)",

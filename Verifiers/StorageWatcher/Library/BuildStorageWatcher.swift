@@ -19,7 +19,7 @@ public func buildStorageWatcher(config: StorageWatcherConfig, registry: Promethe
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { health.report() }
     services.append(Application(
-        router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-storage-watcher"),
+        router: router, server: .vigil(.control), configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-storage-watcher"),
         logger: logger))
     logger.info("storage watcher configured", metadata: [
         "vigil.stages": "\(config.stages.map(\.name).joined(separator: ","))", "vigil.topic": "\(config.topic)",

@@ -16,7 +16,7 @@ public func buildTrashInspector(config: TrashInspectorConfig, registry: Promethe
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }
     let app = Application(
-        router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-trash-inspector"),
+        router: router, server: .vigil(.control), configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-trash-inspector"),
         logger: logger)
     return [runner, app]
 }
