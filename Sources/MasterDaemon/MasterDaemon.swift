@@ -36,9 +36,9 @@ struct MasterDaemon: AsyncParsableCommand {
     var blastRadiusZoneShare: Double?
     @Option(name: .customLong("blast-radius-window-seconds"), help: "The sliding window destructive steps are counted in (default 3600).")
     var blastRadiusWindowSeconds: Int?
-    @Option(name: .customLong("blast-radius-min-node-extents"), help: "The node cap never goes below this many extents per window (default 32).")
+    @Option(name: .customLong("blast-radius-min-node-extents"), help: "The node cap never goes below this many extents per window (default 64).")
     var blastRadiusMinNodeExtents: Int?
-    @Option(name: .customLong("blast-radius-min-zone-extents"), help: "The zone cap never goes below this many extents per window (default 64).")
+    @Option(name: .customLong("blast-radius-min-zone-extents"), help: "The zone cap never goes below this many extents per window (default 256).")
     var blastRadiusMinZoneExtents: Int?
     @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 

@@ -16,12 +16,12 @@ public struct BlastRadiusCap: Sendable, Equatable {
     public var zoneShare = 0.05
     /// The sliding window the steps are counted in (default the last hour).
     public var window: Duration = .seconds(3600)
-    /// The node cap never goes below this many extents per window (default 32), so a
+    /// The node cap never goes below this many extents per window (default 64), so a
     /// small node's routine GC and repairs proceed; production nodes (1 GiB volumes,
     /// thousands of extents) are governed by the share.
-    public var minimumNodeExtents = 32
-    /// The zone cap never goes below this many extents per window (default 64).
-    public var minimumZoneExtents = 64
+    public var minimumNodeExtents = 64
+    /// The zone cap never goes below this many extents per window (default 256).
+    public var minimumZoneExtents = 256
     /// False turns the cap off (never in production).
     public var enabled = true
 
