@@ -66,7 +66,7 @@ struct NodeRoutes: Sendable {
             try authorize(request, .reader)
             // ?records=1: entries also carry the index's length and CRC, compared with the record held.
             let records = request.uri.queryParameters.get("records") == "1"
-            let body = try await request.bodyBytes(limit: 262_144 * (records ? 48 : 40))
+            let body = try await request.bodyBytes(limit: PresenceBatch.maxEntries * PresenceBatch.entrySize(records: records))
             guard let answer = body.withUnsafeBytes({ store.check(body: $0, records: records) }) else {
                 throw APIError.badRequest(records
                     ? "body must be 48-byte entries (32-byte key, u64 LE volume, u32 LE length, u32 LE CRC32C); got \(body.count) bytes"

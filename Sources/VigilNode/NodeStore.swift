@@ -160,16 +160,12 @@ public final class NodeStore: Sendable {
     /// `records`, 48-byte entries (key, volume, length, CRC) compared with the
     /// record held; nil when malformed.
     public func check(body: UnsafeRawBufferPointer, records: Bool = false) -> [UInt8]? {
-        let size = records ? 48 : 40
-        guard body.count % size == 0 else { return nil }
-        let n = body.count / size
-        let keys = (0..<n).map { BlockKey(bytes: UnsafeRawBufferPointer(rebasing: body[($0 * size)..<($0 * size + 32)]))! }
-        let volumes = (0..<n).map { UInt64(littleEndian: body.loadUnaligned(fromByteOffset: $0 * size + 32, as: UInt64.self)) }
-        guard records else { return check(keys: keys, volumes: volumes) }
-        let expected = ExpectedRecords(
-            lengths: (0..<n).map { UInt32(littleEndian: body.loadUnaligned(fromByteOffset: $0 * size + 40, as: UInt32.self)) },
-            dataCRCs: (0..<n).map { UInt32(littleEndian: body.loadUnaligned(fromByteOffset: $0 * size + 44, as: UInt32.self)) })
-        return check(keys: keys, volumes: volumes, expected: expected)
+        // The route already caps the body at `PresenceBatch.maxEntries` entries.
+        guard let batch = PresenceBatch.decode(body, records: records) else { return nil }
+        guard let lengths = batch.lengths, let dataCRCs = batch.dataCRCs else {
+            return check(keys: batch.keys, volumes: batch.volumes)
+        }
+        return check(keys: batch.keys, volumes: batch.volumes, expected: ExpectedRecords(lengths: lengths, dataCRCs: dataCRCs))
     }
 
     /// A batch in key order (the metadata scanner's) is answered a volume at a

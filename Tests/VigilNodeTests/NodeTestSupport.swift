@@ -78,6 +78,13 @@ func resealFooter(_ bytes: inout [UInt8], entries: Int) {
     var crc = CRC32C.checksum(Array(bytes[footer..<trailer]))
     crc = Array(bytes[trailer..<(trailer + 28)]).withUnsafeBytes { CRC32C.extend(crc, $0) }
     storeLE(crc, into: &bytes, at: trailer + 28)
+    // Version 2: the seal in the extent header repeats the trailer; a crafted
+    // footer is only believed where it is, so the header is made to agree.
+    if bytes[4] == 2, bytes[5] == 0 {
+        for i in 0..<16 { bytes[32 + i] = bytes[trailer + 8 + i] }
+        storeLE(crc, into: &bytes, at: 48)
+        storeLE(CRC32C.checksum(Array(bytes[0..<60])), into: &bytes, at: 60)
+    }
 }
 
 /// Recomputes the header CRC of the record at `offset`.
