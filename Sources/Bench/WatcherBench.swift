@@ -3,7 +3,7 @@ import VigilCore
 import VigilKafka
 import VigilStorageWatcher
 
-/// Storage watcher intake: consume, decode and queue samples from the mock
+/// Storage watcher intake: consume, authenticate (HMAC), decode and queue samples from the mock
 /// cluster, against consuming the same messages raw.
 enum WatcherBench {
     static func run(samples: Int) async throws {
@@ -11,12 +11,14 @@ enum WatcherBench {
         let topic = "vigil.samples.bench"
         try cluster.createTopic(topic, partitions: 32)
         let producer = try KafkaProducer(settings: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "50", "batch.num.messages": "10000"])
+        let keys = try SampleKeyring.parse(SampleKeyring.generateText())
+        let verifier = SampleVerifier(keyring: keys, zone: "bench")
         for i in 0..<samples {
             let key = BlockKey(w0: UInt64(i), w1: 1, w2: 2, w3: 3)
             let message = SampleMessage(key: key, zone: "bench", volume: 1, length: 100, writtenAtMicros: Int64(i))
             while true {
                 do {
-                    try producer.produce(topic: topic, key: key.bytes, value: message.encodeValue())
+                    try producer.produce(topic: topic, key: key.bytes, value: message.encodeValue(signedWith: keys.current))
                     break
                 } catch let error as KafkaError where error.isRetriable {
                     try await producer.flush(timeout: .seconds(1))
@@ -30,7 +32,7 @@ enum WatcherBench {
         let intake = try await consume(cluster, topic: topic, group: "watcher", samples: samples) { batch in
             let held = batch.map { m in
                 HeldSample(partition: TopicPartition(topic: m.topic, partition: m.partition), offset: m.offset,
-                           sample: try? SampleMessage.decode(key: m.key, value: m.value))
+                           sample: (try? verifier.open(key: m.key, value: m.value))?.message)
             }
             // The stage's own path: receive, take what is due, finish it, commit.
             let now = Int64(samples) + 1

@@ -20,7 +20,10 @@ struct FrontendDaemon: AsyncParsableCommand {
             read (GET), write (PUT), delete (DELETE) or admin (all), or set \
             VIGIL_FRONTEND_READ_TOKEN, _WRITE_TOKEN, _DELETE_TOKEN, _ADMIN_TOKEN. No or a wrong \
             token is 401, a token without the role 403. A PUT tells only callers with the \
-            read role whether the block was stored already. /healthz and /metrics need no token.
+            read role whether the block was stored already. /healthz and /metrics need no token. \
+            With --kafka, samples are signed (HMAC-SHA256) with the first key of --sample-key-file or \
+            VIGIL_FRONTEND_SAMPLE_KEY (<id>:<hex secret> lines; never on the command line); \
+            --kafka-properties-file gives librdkafka name=value properties such as SASL credentials.
             """)
 
     @Option(help: "JSON config file of settings.") var config: String?
@@ -33,6 +36,8 @@ struct FrontendDaemon: AsyncParsableCommand {
     @Option(help: "Replicas per volume (default 3).") var replication: Int?
     @Option(name: .customLong("volume-target-bytes"), help: "Seal volumes at this size (default 1 GiB).") var volumeTargetBytes: Int?
     @Option(name: .customLong("kafka"), help: "Kafka bootstrap servers for write samples (none: sampling off).") var kafka: String?
+    @Option(name: .customLong("sample-key-file"), help: "File of <id>:<hex secret> sample keys; the first signs.") var sampleKeyFile: String?
+    @Option(name: .customLong("kafka-properties-file"), help: "File of librdkafka name=value properties (SASL credentials, TLS).") var kafkaPropertiesFile: String?
     @Option(name: .customLong("sample-rate"), help: "Fraction of writes sampled (default 0.01).") var sampleRate: Double?
     @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
@@ -59,6 +64,10 @@ struct FrontendDaemon: AsyncParsableCommand {
         frontendConfig.replication = try settings.int("replication", option: replication, default: 3)
         frontendConfig.volumeTargetBytes = Int64(try settings.int("volume-target-bytes", option: volumeTargetBytes, default: 1 << 30))
         frontendConfig.kafkaBootstrap = settings.string("kafka", option: kafka)
+        if frontendConfig.kafkaBootstrap != nil {
+            try frontendConfig.setSampleKeys(readSecret(settings, "sample-key", file: sampleKeyFile))
+            if let file = settings.string("kafka-properties-file", option: kafkaPropertiesFile) { try frontendConfig.loadKafkaProperties(file: file) }
+        }
         frontendConfig.sampleRate = try settings.double("sample-rate", option: sampleRate, default: 0.01)
 
         let frontend = try Frontend(config: frontendConfig, logger: logger)

@@ -45,11 +45,18 @@ enum FuzzTarget: String, CaseIterable {
     static func sample(_ input: UnsafeRawBufferPointer) {
         let bytes = Array(input)
         let key = Array(bytes.prefix(32)), value = Array(bytes.dropFirst(32))
-        if let decoded = try? SampleMessage.decode(key: key, value: value) {
-            precondition(decoded.encodeValue() == value, "a decoded sample re-encodes to other bytes")
+        guard let parsed = try? SampleMessage.parse(key: key, value: value) else { return }
+        precondition(parsed.encodeValue() == value, "a parsed sample re-encodes to other bytes")
+        // The seeds are signed with `fuzzSampleKeys`: what verifies re-signs to the same bytes.
+        if let opened = try? SampleVerifier(keyring: fuzzSampleKeys, zone: nil, acceptUnauthenticated: true).open(key: key, value: value) {
+            let again = opened.authenticated ? opened.message.encodeValue(signedWith: fuzzSampleKeys.current) : opened.message.encodeVersion1Value()
+            precondition(again == value, "an accepted sample re-signs to other bytes")
         }
     }
 }
+
+/// The key the sample seeds are signed with (`Tests/VigilCoreTests/FuzzSeeds/sample/`).
+let fuzzSampleKeys = try! SampleKeyring.parse("7:" + String(repeating: "5a", count: 32))
 
 /// Which target this process fuzzes: `VIGIL_FUZZ_TARGET` (default extent).
 let selectedTarget = FuzzTarget(rawValue: ProcessInfo.processInfo.environment["VIGIL_FUZZ_TARGET"] ?? "extent") ?? .extent

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// `cluster.json`: every endpoint, token and database URL of a local cluster,
 /// so one file is all an operator passes around (`--cluster FILE`).
@@ -58,6 +59,19 @@ public struct ClusterFile: Codable, Sendable {
         public var tokensFile: String
     }
 
+    /// The key frontends sign samples with and watchers check them with
+    /// (`Schemas/kafka-sample.md`, "Authentication"); `file` (mode 0600) holds
+    /// `<id>:<secret>`, what `--sample-key-file` takes.
+    public struct SampleKey: Codable, Sendable {
+        public var id: UInt32
+        /// The secret, hex.
+        public var secret: String
+        public var file: String
+
+        /// The key as frontends and watchers hold it.
+        public func keyring() throws -> SampleKeyring { try SampleKeyring.parse("\(id):\(secret)") }
+    }
+
     public var directory: String
     public var profile: String
     public var postgres: Postgres
@@ -68,6 +82,9 @@ public struct ClusterFile: Codable, Sendable {
     /// The frontends' client tokens; nil only in a cluster file written before
     /// frontends required tokens (recreate such a cluster: `vigil dev down --purge`).
     public var frontendTokens: FrontendTokens?
+    /// The sample key; nil only in a cluster file written before samples were
+    /// signed (recreate such a cluster: `vigil dev down --purge`).
+    public var sampleKey: SampleKey?
     public var zones: [Zone]
     public var processes: [Process]
 

@@ -54,7 +54,7 @@ public enum DevCluster {
             directory: directory, profile: "dev",
             postgres: .init(directory: postgres.directory.path, port: postgres.port, url: postgres.url()),
             kafka: bootstrap, journalDatabase: postgres.url(database: "journal"),
-            tokens: layout.tokens, frontendTokens: layout.frontendTokens, zones: zones, processes: processes)
+            tokens: layout.tokens, frontendTokens: layout.frontendTokens, sampleKey: layout.sampleKey, zones: zones, processes: processes)
         try cluster.save(clusterPath(directory))
         try await waitUntilHealthy(cluster)
         return cluster

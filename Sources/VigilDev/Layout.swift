@@ -11,6 +11,7 @@ struct Layout {
     let postgresPort: Int
     let tokens: ClusterFile.Tokens
     let frontendTokens: ClusterFile.FrontendTokens
+    let sampleKey: ClusterFile.SampleKey
     var bootstrapFile: String { directory + "/kafka.bootstrap" }
 
     static func databaseName(_ zone: String) -> String { zone.replacingOccurrences(of: "-", with: "_") }
@@ -32,6 +33,14 @@ struct Layout {
         try Self.writeSecret(admin, to: tokens.adminFile)
         try Self.writeSecret("reader:\(reader)\nadmin:\(admin)\n", to: tokens.tokensFile)
         frontendTokens = try Self.makeFrontendTokens(in: directory)
+        sampleKey = try Self.makeSampleKey(in: directory)
+    }
+
+    /// The cluster's sample key, id 1, in `sample.key`: frontends sign with it, watchers check.
+    static func makeSampleKey(in directory: String) throws -> ClusterFile.SampleKey {
+        let key = ClusterFile.SampleKey(id: 1, secret: randomToken(), file: directory + "/sample.key")
+        try writeSecret("\(key.id):\(key.secret)\n", to: key.file)
+        return key
     }
 
     /// One token per frontend role, each in `frontend-<role>.token`, and the
@@ -100,7 +109,7 @@ struct Layout {
         processes.append(try process("\(zone)/frontend", "vigil-frontend", [
             "--zone", zone, "--database", Self.asRole(database, "vigil_store"), "--node-token-file", tokens.adminFile,
             "--tokens-file", frontendTokens.tokensFile, "--port", "\(frontendPort)", "--replication", "\(options.replication)", "--volume-target-bytes", "\(options.volumeTargetBytes)",
-            "--kafka", kafka, "--sample-rate", "\(options.sampleRate)",
+            "--kafka", kafka, "--sample-key-file", sampleKey.file, "--sample-rate", "\(options.sampleRate)",
         ], health: frontend + "/healthz"))
         processes.append(try process("\(zone)/master", "vigil-master", [
             "--zone", zone, "--database", Self.asRole(database, "vigil_store"), "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
@@ -121,7 +130,8 @@ struct Layout {
             ], health: "http://127.0.0.1:\(inspectorPort)/healthz"))
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/storage-watcher", "vigil-storage-watcher", [
-                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--frontend-token-file", frontendTokens.readFile, "--database", Self.asRole(database, "vigil_verifier"), "--profile", options.verifierProfile, "--port", "\(port)",
+                "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--frontend-token-file", frontendTokens.readFile,
+                "--sample-key-file", sampleKey.file, "--database", Self.asRole(database, "vigil_verifier"), "--profile", options.verifierProfile, "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)

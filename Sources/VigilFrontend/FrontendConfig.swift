@@ -1,3 +1,6 @@
+import VigilCore
+import VigilKafka
+
 /// A zone frontend's configuration.
 public struct FrontendConfig: Sendable {
     public var zone: String
@@ -20,6 +23,17 @@ public struct FrontendConfig: Sendable {
     public var sampleRate = 0.01
     /// Samples buffered while Kafka is slow or down; past this they are dropped and counted.
     public var sampleBufferLimit = 100_000
+    /// The keys samples are signed with (the first, the current key, signs).
+    /// Required when sampling is on: the frontend does not start without it.
+    public var sampleKeys: SampleKeyring?
+    /// Extra librdkafka properties for the sample producer (SASL, TLS).
+    public var kafkaSettings: [String: String] = [:]
+
+    /// Sets the sample keys from their text form (`SampleKeyring.parse`).
+    public mutating func setSampleKeys(_ text: String) throws { sampleKeys = try SampleKeyring.parse(text) }
+
+    /// Reads extra librdkafka properties (SASL, TLS) from a `name=value` file.
+    public mutating func loadKafkaProperties(file: String) throws { kafkaSettings = try KafkaClientProperties.load(file: file) }
 
     public var sampleTopic: String { "vigil.samples.\(zone)" }
 

@@ -13,6 +13,7 @@ struct StorageWatcherTests {
 
     static func watcherArguments(_ cluster: ClusterFile) -> [String] {
         ["--zone", "zone-a", "--kafka", cluster.kafka, "--frontend", cluster.zones[0].frontend, "--frontend-token-file", cluster.frontendTokens!.readFile,
+         "--sample-key-file", cluster.sampleKey!.file,
          "--database", cluster.zones[0].database, "--stages", stages.joined(separator: ",")]
     }
 

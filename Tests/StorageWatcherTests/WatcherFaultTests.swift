@@ -20,7 +20,8 @@ struct WatcherFaultTests {
     static func spawnWatcher(_ cluster: ClusterFile, stages: String, port: Int, log: String) throws -> Int32 {
         try Processes.spawn(
             ["\(Processes.executableDirectory)/vigil-storage-watcher", "--zone", "zone-a", "--kafka", cluster.kafka,
-             "--frontend", cluster.zones[0].frontend, "--frontend-token-file", cluster.frontendTokens!.readFile, "--database", cluster.zones[0].database, "--stages", stages,
+             "--frontend", cluster.zones[0].frontend, "--frontend-token-file", cluster.frontendTokens!.readFile,
+             "--sample-key-file", cluster.sampleKey!.file, "--database", cluster.zones[0].database, "--stages", stages,
              "--profile", "dev", "--port", "\(port)"],
             log: "\(cluster.directory)/logs/\(log).log")
     }
@@ -146,6 +147,7 @@ struct WatcherFaultTests {
             let producer = try KafkaProducer(settings: ["bootstrap.servers": cluster.kafka])
             let partition: Int32 = 5
             let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            let keys = try cluster.sampleKey!.keyring()
 
             // On one (empty) partition: garbage, a sample written a day ahead, then a good sample.
             let data = randomBlock(100...100)
@@ -153,12 +155,12 @@ struct WatcherFaultTests {
             try producer.produce(topic: Self.topic, key: Array("not a block key".utf8), value: [1, 2, 3], partition: partition)
             try producer.produce(
                 topic: Self.topic, key: key.bytes,
-                value: SampleMessage(key: key, zone: "zone-a", volume: 1, length: 100, writtenAtMicros: now + 86_400_000_000).encodeValue(), partition: partition)
+                value: SampleMessage(key: key, zone: "zone-a", volume: 1, length: 100, writtenAtMicros: now + 86_400_000_000).encodeValue(signedWith: keys.current), partition: partition)
             try await producer.flush()
             let put = try await frontend.put(data)
             try producer.produce(
                 topic: Self.topic, key: key.bytes,
-                value: SampleMessage(key: key, zone: "zone-a", volume: UInt64(try #require(put.volume)), length: 100, writtenAtMicros: now).encodeValue(), partition: partition)
+                value: SampleMessage(key: key, zone: "zone-a", volume: UInt64(try #require(put.volume)), length: 100, writtenAtMicros: now).encodeValue(signedWith: keys.current), partition: partition)
             try await producer.flush()
             #expect(producer.failed == 0)
             for _ in 0..<10 { _ = try await frontend.put(randomBlock(64...1024)) }

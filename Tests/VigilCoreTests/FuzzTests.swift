@@ -54,8 +54,12 @@ struct FuzzTests {
         for round in 0..<5000 {
             let input = Self.mutate(seeds[round % seeds.count], &rng)
             let key = Array(input.prefix(32)), value = Array(input.dropFirst(32))
-            if let decoded = try? SampleMessage.decode(key: key, value: value) {
-                #expect(decoded.encodeValue() == value, "whatever decodes re-encodes to the same bytes")
+            if let parsed = try? SampleMessage.parse(key: key, value: value) {
+                #expect(parsed.encodeValue() == value, "whatever parses re-encodes to the same bytes")
+            }
+            if let opened = try? SampleVerifier(keyring: SampleSeeds.keys, zone: nil).open(key: key, value: value) {
+                #expect(opened.message.encodeValue(signedWith: SampleSeeds.keys.current) == value, "whatever verifies re-signs to the same bytes")
+                #expect(seeds.contains(input), "a mutated signed sample verified")
             }
         }
     }

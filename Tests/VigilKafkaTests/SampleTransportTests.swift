@@ -16,12 +16,13 @@ import VigilTestSupport
         try cluster.createTopic(topic, partitions: 16)
         let producer = try KafkaProducer(settings: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"])
         let total = 100_000
+        let keys = try SampleKeyring.parse(SampleKeyring.generateText())
         var sent = Set<BlockKey>()
         for i in 0..<total {
             let key = BlockKey.of(withUnsafeBytes(of: i) { Array($0) })
             sent.insert(key)
             let message = SampleMessage(key: key, zone: "zone-a", volume: UInt64(i % 50), length: UInt32(i), writtenAtMicros: Int64(i))
-            try producer.produce(topic: topic, key: key.bytes, value: message.encodeValue())
+            try producer.produce(topic: topic, key: key.bytes, value: message.encodeValue(signedWith: keys.current))
         }
         try await producer.flush()
         #expect(producer.delivered == total)
@@ -31,12 +32,12 @@ import VigilTestSupport
         var received: [BlockKey] = []
         // First member: consume about half, commit exactly what was processed, leave.
         let first = try KafkaConsumer(settings: Self.consumerSettings(cluster), groupID: group, topics: [topic])
-        try await consume(first, into: &received, until: total / 2)
+        try await consume(first, keys, into: &received, until: total / 2)
         await first.close()
 
         // A restarted member resumes at the committed offsets.
         let second = try KafkaConsumer(settings: Self.consumerSettings(cluster), groupID: group, topics: [topic])
-        try await consume(second, into: &received, until: total)
+        try await consume(second, keys, into: &received, until: total)
         let partitions = (0..<16).map { TopicPartition(topic: topic, partition: Int32($0)) }
         let committed = try await second.committed(partitions)
         await second.close()
@@ -46,14 +47,14 @@ import VigilTestSupport
         #expect(committed.values.reduce(0, +) == Int64(total), "committed offsets cover every message")
     }
 
-    /// Polls, decodes and commits until `received` holds `target` messages (bounded).
-    func consume(_ consumer: KafkaConsumer, into received: inout [BlockKey], until target: Int) async throws {
+    /// Polls, authenticates, decodes and commits until `received` holds `target` messages (bounded).
+    func consume(_ consumer: KafkaConsumer, _ keys: SampleKeyring, into received: inout [BlockKey], until target: Int) async throws {
         let deadline = ContinuousClock.now + .seconds(120)
         while received.count < target, ContinuousClock.now < deadline {
             let batch = try await consumer.poll(max: min(5_000, target - received.count), timeout: .milliseconds(500))
             var offsets: [TopicPartition: Int64] = [:]
             for message in batch {
-                let sample = try SampleMessage.decode(key: message.key, value: message.value)
+                let sample = try SampleVerifier(keyring: keys, zone: "zone-a").open(key: message.key, value: message.value).message
                 received.append(sample.key)
                 offsets[TopicPartition(topic: message.topic, partition: message.partition)] = message.offset + 1
             }

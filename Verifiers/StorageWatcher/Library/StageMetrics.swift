@@ -5,6 +5,8 @@ import Metrics
 /// types and label sets as VigilVerifier's, so dashboards read them alike).
 struct StageMetrics: Sendable {
     let checked, failed, expectedAbsent, malformed, waiting: Counter
+    /// Version-1 samples admitted by `--accept-unauthenticated-samples`.
+    let unauthenticated: Counter
     /// Seconds the oldest sample past its due time has waited beyond it
     /// (held, put back while the frontend is down, or in flight); 0 when none.
     let lag: Gauge
@@ -19,6 +21,7 @@ struct StageMetrics: Sendable {
         failed = Counter(label: "vigil_watcher_failed_total", dimensions: labels)
         expectedAbsent = Counter(label: "vigil_watcher_expected_absent_total", dimensions: labels)
         malformed = Counter(label: "vigil_watcher_malformed_total", dimensions: labels)
+        unauthenticated = Counter(label: "vigil_watcher_unauthenticated_samples_total", dimensions: labels)
         waiting = Counter(label: "vigil_watcher_frontend_unavailable_total", dimensions: labels)
         lag = Gauge(label: "vigil_watcher_lag_seconds", dimensions: labels)
         held = Gauge(label: "vigil_watcher_held_samples", dimensions: labels)

@@ -1,3 +1,5 @@
+import VigilCore
+import VigilKafka
 import VigilVerifier
 
 /// Configuration of a zone's storage watcher.
@@ -23,6 +25,14 @@ public struct StorageWatcherConfig: Sendable {
     /// How far in the future a sample's written-at may be (frontend clocks run
     /// ahead) before the sample is malformed: reported once, never held.
     public var maxClockSkew: Duration = .seconds(300)
+    /// The keys samples must be signed with (current first, then the previous
+    /// one while keys rotate). Nil: every sample is refused as malformed.
+    public var sampleKeys: SampleKeyring?
+    /// Admit unauthenticated version-1 samples (an old frontend during an
+    /// upgrade): checked like others, and counted. Off: they are malformed.
+    public var acceptUnauthenticatedSamples = false
+    /// Extra librdkafka properties (SASL, TLS) for the stages' consumers.
+    public var kafkaSettings: [String: String] = [:]
     public var host = "127.0.0.1"
     public var port = 7400
 
@@ -37,6 +47,17 @@ public struct StorageWatcherConfig: Sendable {
         profile = .dev
         stages = Self.parseStages("1s,2s,3s,4s,5s")!
         window = .seconds(5)
+    }
+
+    /// Sets the sample keys from their text form (`SampleKeyring.parse`).
+    public mutating func setSampleKeys(_ text: String) throws { sampleKeys = try SampleKeyring.parse(text) }
+
+    /// Reads extra librdkafka properties (SASL, TLS) from a `name=value` file.
+    public mutating func loadKafkaProperties(file: String) throws { kafkaSettings = try KafkaClientProperties.load(file: file) }
+
+    /// How a stage decides which messages are samples it believes.
+    public var sampleVerifier: SampleVerifier {
+        SampleVerifier(keyring: sampleKeys, zone: zone, acceptUnauthenticated: acceptUnauthenticatedSamples)
     }
 
     public var topic: String { "vigil.samples.\(zone)" }

@@ -24,6 +24,7 @@ final class WatchStage: Service, Sendable {
     /// The first stage reports malformed samples (every stage sees the same
     /// messages; one finding per partition, not one per stage); all count them.
     let reportsMalformed: Bool
+    let verifier: SampleVerifier
 
     init(config: StorageWatcherConfig, stage: StorageWatcherConfig.Stage, ledger: VerifierLedger, health: WatcherHealth, logger: Logger) {
         self.config = config
@@ -36,6 +37,14 @@ final class WatchStage: Service, Sendable {
         self.logger = logger
         metrics = StageMetrics(zone: config.zone, stage: stage.name)
         reportsMalformed = config.stages.first == stage
+        verifier = config.sampleVerifier
+    }
+
+    /// A version-1 sample admitted by `--accept-unauthenticated-samples`: counted and logged.
+    private func noteUnauthenticated(_ tp: TopicPartition, _ offset: Int64) {
+        metrics.unauthenticated.increment()
+        logger.debug("unauthenticated sample accepted (upgrade window)", metadata: [
+            "vigil.partition": "\(tp.partition)", "vigil.offset": "\(offset)"])
     }
 
     var frontendSubject: String { "stage/\(stage.name)/frontend" }
@@ -56,7 +65,7 @@ final class WatchStage: Service, Sendable {
 
     private func consume() async throws {
         let consumer = try KafkaConsumer(
-            settings: ["bootstrap.servers": config.kafkaBootstrap, "session.timeout.ms": "10000", "log_level": "3"],
+            settings: config.kafkaSettings.merging(["bootstrap.servers": config.kafkaBootstrap, "session.timeout.ms": "10000", "log_level": "3"]) { $1 },
             groupID: config.groupID(stage), topics: [config.topic])
         var state = LoopState(
             queue: StageQueue(delay: stage.delay, maxClockSkew: config.maxClockSkew),
@@ -88,8 +97,11 @@ final class WatchStage: Service, Sendable {
             let items = messages.map { m in
                 let tp = TopicPartition(topic: m.topic, partition: m.partition)
                 do {
-                    return HeldSample(partition: tp, offset: m.offset, sample: try SampleMessage.decode(key: m.key, value: m.value))
+                    let opened = try verifier.open(key: m.key, value: m.value)
+                    if !opened.authenticated { noteUnauthenticated(tp, m.offset) }
+                    return HeldSample(partition: tp, offset: m.offset, sample: opened.message)
                 } catch {
+                    // Unauthenticated, forged or undecodable: malformed, never a data check.
                     return HeldSample(partition: tp, offset: m.offset, sample: nil, decodeError: "\(error)")
                 }
             }

@@ -22,7 +22,13 @@ struct StorageWatcherCommand: AsyncParsableCommand {
             malformed_sample finding per partition), never held. Each partition is committed \
             only up to its first sample not yet checked. Settings also come from VIGIL_STORAGE_WATCHER_<SETTING> or a JSON \
             --config file. The frontend token (the read role is all the watcher needs) comes only from \
-            --frontend-token-file or VIGIL_STORAGE_WATCHER_FRONTEND_TOKEN.
+            --frontend-token-file or VIGIL_STORAGE_WATCHER_FRONTEND_TOKEN. Samples must carry an \
+            HMAC by a key of --sample-key-file or VIGIL_STORAGE_WATCHER_SAMPLE_KEY (<id>:<hex secret> \
+            lines, the current key first, then the previous while keys rotate); unauthenticated \
+            (version 1), forged or wrong-zone samples are malformed, unless \
+            --accept-unauthenticated-samples admits version 1 during an upgrade (counted in \
+            vigil_watcher_unauthenticated_samples_total). Kafka authentication (SASL) comes from \
+            --kafka-properties-file, librdkafka name=value lines.
             """)
 
     @OptionGroup var common: VerifierOptions
@@ -32,6 +38,9 @@ struct StorageWatcherCommand: AsyncParsableCommand {
     @Option(name: .customLong("frontend-token-file"), help: "File holding a frontend token with the read role.") var frontendTokenFile: String?
     @Option(help: "postgresql:// URL of the zone's block index (findings and passes only).") var database: String?
     @Option(help: "Stage delays, e.g. 1m,1h,1d,7d,30d (units s, m, h, d).") var stages: String?
+    @Option(name: .customLong("sample-key-file"), help: "File of <id>:<hex secret> sample keys (current first, then previous).") var sampleKeyFile: String?
+    @Flag(name: .customLong("accept-unauthenticated-samples"), help: "Admit version-1 samples without a MAC (an upgrade window); they are counted.") var acceptUnauthenticatedSamples = false
+    @Option(name: .customLong("kafka-properties-file"), help: "File of librdkafka name=value properties (SASL credentials, TLS).") var kafkaPropertiesFile: String?
     @Option(help: "How far ahead of now a sample's written-at may be before it is malformed, e.g. 5m (the default).") var maxClockSkew: String?
 
     func run() async throws {
@@ -40,6 +49,11 @@ struct StorageWatcherCommand: AsyncParsableCommand {
             zone: try settings.require("zone", option: zone), kafkaBootstrap: try settings.require("kafka", option: kafka),
             frontendURL: try settings.require("frontend", option: frontend), databaseURL: try settings.require("database", option: database))
         watcherConfig.frontendToken = try readSecret(settings, "frontend-token", file: frontendTokenFile)
+        try watcherConfig.setSampleKeys(readSecret(settings, "sample-key", file: sampleKeyFile))
+        watcherConfig.acceptUnauthenticatedSamples = acceptUnauthenticatedSamples || settings.string("accept-unauthenticated-samples") == "true"
+        if let file = settings.string("kafka-properties-file", option: kafkaPropertiesFile) {
+            try watcherConfig.loadKafkaProperties(file: file)
+        }
         if try common.isDevProfile(settings) { watcherConfig.applyDevProfile() }
         if let text = settings.string("stages", option: stages) {
             guard let parsed = StorageWatcherConfig.parseStages(text) else { throw ValidationError("--stages takes delays like 1m,1h,1d,7d,30d") }
