@@ -63,7 +63,16 @@ extension DiskScrubber {
                 .extentIdentity, severity: .critical, count: 1, offsets: [0], key: nil,
                 detail: "the header says v\(header.volume).g\(header.generation): this file holds another extent's bytes"))
         }
-        guard findings.isEmpty, context.location == "extents", let volume, volume.state != "retired", !keys.isEmpty else { return findings }
+        guard findings.isEmpty, context.location == "extents", let volume, volume.state != "retired" else { return findings }
+        // The index's replica row for this node names the generation it holds.
+        if let row = try await index.replicas(of: volume.id).first(where: { $0.node.id == config.nodeID && $0.state == "live" }),
+           row.generation != Int(name.generation) {
+            findings.append(context.finding(
+                .extentIdentity, severity: .critical, count: 1, offsets: [0], key: nil,
+                detail: "the index says this node holds generation \(row.generation) of volume \(volume.id), not \(name.generation): a stale extent"))
+            return findings
+        }
+        guard !keys.isEmpty else { return findings }
         // A record may legitimately point elsewhere (a block written again after a
         // delete, a duplicate write that lost its commit); an extent none of whose
         // records are its volume's, while the index says the volume holds blocks, is
