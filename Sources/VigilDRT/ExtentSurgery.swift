@@ -62,8 +62,13 @@ enum ExtentSurgery {
     }
 
     /// The extent as it was earlier: its first records, before it was sealed.
+    /// A version-2 extent then had an open header (the seal is written into the
+    /// header when it is sealed), so the stale copy gets one, CRC and all.
     static func makeStale(_ path: String, keeping record: (key: BlockKey, offset: Int, length: Int)) throws {
-        let bytes = try load(path)
-        try save(Array(bytes.prefix(record.offset)), path)
+        var bytes = Array(try load(path).prefix(record.offset))
+        if let header = bytes.withUnsafeBytes({ ExtentHeader.decode($0) }), header.formatVersion == ExtentFormat.version2 {
+            bytes.replaceSubrange(0..<ExtentFormat.extentHeaderSize, with: header.with(seal: nil).encode())
+        }
+        try save(bytes, path)
     }
 }
