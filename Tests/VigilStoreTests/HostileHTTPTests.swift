@@ -43,7 +43,13 @@ struct HostileHTTPTests {
             try huge.send("PUT /v1/volumes/1/blocks/\(key) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(node.adminToken)\r\nContent-Length: 10000000000\r\n\r\n")
             let answer = await huge.response(within: .seconds(2))
             #expect(answer?.status == 413, "got \(answer.map { "\($0.status)" } ?? "nothing")")
-            #expect(await huge.closed(within: .seconds(2)))
+            #expect(await huge.closed(within: .seconds(4)))
+
+            // A client that sends its too-large body anyway still reads the 413 (no reset first).
+            let eager = try RawHTTPConnection(node.port)
+            try eager.send("PUT /v1/volumes/1/blocks/\(key) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(node.adminToken)\r\nContent-Length: 262144\r\n\r\n"
+                + String(repeating: "e", count: 262_144))
+            #expect(await eager.response(within: .seconds(3))?.status == 413)
 
             // A chunked body is cut at the bound (64 KiB here); a declared body that stalls is cut after its grace.
             let chunked = try RawHTTPConnection(node.port)

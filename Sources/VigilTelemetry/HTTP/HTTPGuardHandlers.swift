@@ -83,7 +83,12 @@ final class HTTPRequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandl
         context.write(data, promise: promise)
     }
 
-    /// 413 at once, before any of the body is read, then close: the body is never drained.
+    /// How long a refused connection keeps reading (and dropping) what the client
+    /// still sends after the 413, so that it reads the answer instead of a reset.
+    static let linger: TimeAmount = .seconds(2)
+
+    /// 413 at once, before any of the body is read; then the output is shut and
+    /// whatever still comes in is dropped for `linger`, then the connection closes.
     private func refuse(context: ChannelHandlerContext, declared: Int) {
         refusing = true
         connection.stop()
@@ -98,7 +103,9 @@ final class HTTPRequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandl
         context.write(wrapOutboundOut(.body(ByteBuffer(bytes: json))), promise: nil)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            loopBound.value.close(promise: nil)
+            let context = loopBound.value
+            context.close(mode: .output, promise: nil)
+            context.eventLoop.assumeIsolated().scheduleTask(in: Self.linger) { context.close(promise: nil) }
         }
     }
 }

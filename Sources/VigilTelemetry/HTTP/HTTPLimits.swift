@@ -29,14 +29,15 @@ public struct HTTPLimits: Sendable, Equatable {
 
     /// From the first byte of a request (or the connection's opening) to its complete head.
     public var headerTimeout: Duration = .seconds(10)
-    /// Between the end of a response and the first byte of the next request.
-    public var idleTimeout: Duration = .seconds(60)
+    /// Between the end of a response and the first byte of the next request; longer
+    /// than clients' pool idle timeouts (AsyncHTTPClient: 60 s), so clients close first.
+    public var idleTimeout: Duration = .seconds(120)
     /// Time a body gets before the minimum rate applies.
     public var bodyGrace: Duration = .seconds(10)
     /// Average body rate, after `bodyGrace`, below which the connection is closed.
     public var minimumBodyBytesPerSecond: Int = 32 << 10
     /// Open connections beyond which new ones are answered 503 and closed.
-    public var maxConnections: Int = 256
+    public var maxConnections: Int = 128
     /// Largest request body on any route not listed in `largeBodies`.
     public var maxBodyBytes: Int = 1 << 20
     /// Routes allowed a larger body.
@@ -59,7 +60,7 @@ public struct HTTPLimits: Sendable, Equatable {
     /// to disk) up to 64 GiB.
     public static func node(maxBlockSize: Int) -> HTTPLimits {
         var limits = HTTPLimits()
-        limits.maxConnections = 1024
+        limits.maxConnections = 512
         limits.maxBodyBytes = max(maxBlockSize, 262_144 * 48) + slack
         limits.largeBodies = [LargeBody(method: "PUT", pathPrefix: "/v1/extents/", maxBytes: 64 << 30)]
         return limits
@@ -68,7 +69,7 @@ public struct HTTPLimits: Sendable, Equatable {
     /// A zone's frontend: block PUTs up to `maxBlockSize`.
     public static func frontend(maxBlockSize: Int) -> HTTPLimits {
         var limits = HTTPLimits()
-        limits.maxConnections = 1024
+        limits.maxConnections = 512
         limits.maxBodyBytes = maxBlockSize + slack
         return limits
     }
