@@ -87,6 +87,11 @@ public struct DiskScrubber: VerifierCheck {
         let report = scanned.report
         outcome.items = 1
         outcome.bytes = Int(report.fileSize)
+        if report.hasUnfinishedSeal, Self.modifiedWithin(path, seconds: 60) {
+            // The node is sealing it now (header written, footer on its way):
+            // not judged this time; a seal a crash left unfinished stays and is reported.
+            return outcome
+        }
         var findings = context.findings(for: report)
         findings += try await identityFindings(report, keys: scanned.keys, volume: volume, context: context)
         outcome.observedSubjects.append(subject)
@@ -97,6 +102,11 @@ public struct DiskScrubber: VerifierCheck {
             outcome.repairs.insert(repair(name, Set(findings.map(\.kind)).sorted().joined(separator: ",")))
         }
         return outcome
+    }
+
+    static func modifiedWithin(_ path: String, seconds: Double) -> Bool {
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return false }
+        return Date().timeIntervalSince(modified) < seconds
     }
 
     private func repair(_ name: ExtentName, _ kinds: String) -> RepairNeed {
