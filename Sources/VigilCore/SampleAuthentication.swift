@@ -55,8 +55,10 @@ public struct SampleKeyring: Sendable {
     /// Parses the text form. Errors name the line, never the secret.
     public static func parse(_ text: String) throws(SampleKeyError) -> SampleKeyring {
         var keys: [SampleKey] = []
-        for (n, raw) in text.split(whereSeparator: { $0 == "\n" || $0 == "," }).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces)
+        // Comments end at the line; commas separate entries within one (the environment form).
+        let entries = text.split(separator: "\n").flatMap { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].split(separator: ",") }
+        for (n, raw) in entries.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, let id = UInt32(parts[0]), let secret = hexBytes(parts[1]) else {

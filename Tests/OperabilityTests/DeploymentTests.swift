@@ -136,6 +136,36 @@ import Yams
         #expect(lines.contains("read:\(watcherToken)"), "the watcher's token is not the frontend's read token")
     }
 
+    @Test("the frontend signs samples with the key the watcher checks, and both authenticate to Kafka as their own SASL users")
+    func samplesAreSignedAndKafkaAuthenticated() throws {
+        let services = try Self.services()
+        func file(_ service: String, _ flag: String) throws -> String {
+            let command = try #require(services[service]?["command"] as? [String], "no \(service) command")
+            let at = try #require(command.firstIndex(of: flag), "\(service) has no \(flag)")
+            #expect(command[at + 1].hasPrefix("/secrets/"), "\(service) \(flag) is not in the mounted secrets")
+            return try String(contentsOf: Self.root.appendingPathComponent("deploy/dev-secrets/" + command[at + 1].dropFirst("/secrets/".count)), encoding: .utf8)
+        }
+        let frontendKey = try file("frontend", "--sample-key-file"), watcherKey = try file("storage-watcher", "--sample-key-file")
+        let ring = try SampleKeyring.parse(frontendKey)
+        let watcherRing = try SampleKeyring.parse(watcherKey)
+        let probe = SampleMessage(key: .of([1]), zone: "zone-a", volume: 1, length: 1, writtenAtMicros: 1)
+        #expect(try SampleVerifier(keyring: watcherRing, zone: "zone-a").open(key: probe.key.bytes, value: probe.encodeValue(signedWith: ring.current)).authenticated,
+                "the watcher verifies what the frontend signs")
+        let jaas = try String(contentsOf: Self.root.appendingPathComponent("deploy/dev-secrets/kafka_server_jaas.conf"), encoding: .utf8)
+        for (service, user) in [("frontend", "frontend"), ("storage-watcher", "watcher")] {
+            let lines = try file(service, "--kafka-properties-file").split(separator: "\n").map(String.init)
+            #expect(lines.contains("security.protocol=SASL_PLAINTEXT") && lines.contains("sasl.username=\(user)"), "\(service)")
+            let password = try #require(lines.first { $0.hasPrefix("sasl.password=") }).dropFirst("sasl.password=".count)
+            #expect(jaas.contains("user_\(user)=\"\(password)\""), "the broker knows \(user)'s password")
+        }
+        let kafka = try #require(services["kafka"]?["environment"] as? [String: Any])
+        for listener in (kafka["KAFKA_LISTENERS"] as? String ?? "").split(separator: ",") where !listener.hasPrefix("SASL_") {
+            #expect(listener.contains("//localhost:"), "\(listener) takes unauthenticated clients beyond the container")
+        }
+        #expect((kafka["KAFKA_ADVERTISED_LISTENERS"] as? String)?.hasPrefix("SASL_PLAINTEXT://") == true, "clients must authenticate")
+        #expect(kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] as? String == "false")
+    }
+
     static func allSources() throws -> String {
         var text = ""
         for folder in ["Sources", "Verifiers"] {

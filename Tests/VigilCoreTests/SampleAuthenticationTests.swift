@@ -88,7 +88,7 @@ enum SampleSeeds {
     }
 
     @Test func keyFilesParseAndNeverEchoSecrets() throws {
-        let ring = try SampleKeyring.parse("# rotated 2025-01\n3:\(String(repeating: "AB", count: 32))  # current\n\n2:\(String(repeating: "cd", count: 16))\n")
+        let ring = try SampleKeyring.parse("# rotated 2025-01, old key second\n3:\(String(repeating: "AB", count: 32))  # current\n\n2:\(String(repeating: "cd", count: 16))\n")
         #expect(ring.keys.map(\.id) == [3, 2] && ring.current.id == 3)
         #expect(try SampleKeyring.parse("1:\(String(repeating: "00", count: 32)),2:\(String(repeating: "11", count: 32))").keys.count == 2, "env form")
         #expect(try SampleKeyring.parse(SampleKeyring.generateText(id: 5)).current.id == 5)
