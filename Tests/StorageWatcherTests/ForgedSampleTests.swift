@@ -62,4 +62,44 @@ struct ForgedSampleTests {
             #expect(await Fault.get("http://127.0.0.1:\(port)/healthz")?.0 == 200)
         }
     }
+
+    @Test("upgrade window: --accept-unauthenticated-samples checks version-1 samples and counts them; a bad MAC is still refused",
+          .timeLimit(.minutes(3)))
+    func upgradeWindowAdmitsVersion1() async throws {
+        try await withTestCluster(sampleRate: 1.0) { (cluster: ClusterFile) async throws in
+            let frontend = cluster.frontendClient()
+            let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
+            let stage = "2s"
+            let port = try freeLoopbackPort()
+            let watcher = try Processes.spawn(
+                ["\(Processes.executableDirectory)/vigil-storage-watcher", "--zone", "zone-a", "--kafka", cluster.kafka,
+                 "--frontend", cluster.zones[0].frontend, "--frontend-token-file", cluster.frontendTokens!.readFile,
+                 "--sample-key-file", cluster.sampleKey!.file, "--accept-unauthenticated-samples",
+                 "--database", cluster.zones[0].database, "--stages", stage, "--profile", "dev", "--port", "\(port)"],
+                log: "\(cluster.directory)/logs/watcher.log")
+            defer { killProcess(watcher) }
+            let producer = try KafkaProducer(settings: ["bootstrap.servers": cluster.kafka])
+            let partition: Int32 = 4
+            let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            let attacker = try SampleKeyring.parse("1:" + String(repeating: "77", count: 32))
+
+            // What an old frontend writes (version 1) for a block it stored, then a forgery with a wrong key.
+            let data = randomBlock(100...100)
+            let put = try await frontend.put(data)
+            let old = SampleMessage(key: BlockKey.of(data), zone: "zone-a", volume: UInt64(try #require(put.volume)), length: 100, writtenAtMicros: now)
+            try producer.produce(topic: Fault.topic, key: old.key.bytes, value: old.encodeVersion1Value(), partition: partition)
+            let never = BlockKey.of(randomBlock(100...100))
+            let forged = SampleMessage(key: never, zone: "zone-a", volume: 1, length: 100, writtenAtMicros: now)
+            try producer.produce(topic: Fault.topic, key: never.bytes, value: forged.encodeValue(signedWith: attacker.current), partition: partition)
+            try await producer.flush()
+            #expect(try await eventually(timeout: .seconds(20)) { try await Fault.highWatermarks(cluster).values.reduce(0, +) == 3 })
+
+            let watermarks = try await Fault.highWatermarks(cluster)
+            #expect(try await eventually(timeout: .seconds(60)) { try await Fault.committed(cluster, stage: stage) == watermarks.filter { $0.value > 0 } })
+            #expect(try await Fault.checked(db, stage: stage) == 2, "the frontend's signed sample and the old unsigned one")
+            #expect(await Fault.metric(port, "vigil_watcher_unauthenticated_samples_total{") == 1, "the admitted version-1 sample is counted")
+            let all = try await Fault.findings(db)
+            #expect(all.map(\.kind) == ["malformed_sample"] && all.first?.details.contains("bad MAC") == true, "\(all.map { "\($0.kind) \($0.details)" })")
+        }
+    }
 }
