@@ -8,6 +8,14 @@ public struct PresenceBatch: Sendable, Equatable {
     public var lengths: [UInt32]?
     public var dataCRCs: [UInt32]?
 
+    /// A batch of (key, volume) entries, or with `lengths` and `dataCRCs` (one per key) a batch with records.
+    public init(keys: [BlockKey], volumes: [UInt64], lengths: [UInt32]? = nil, dataCRCs: [UInt32]? = nil) {
+        self.keys = keys
+        self.volumes = volumes
+        self.lengths = lengths
+        self.dataCRCs = dataCRCs
+    }
+
     /// The most entries one request may carry.
     public static let maxEntries = 262_144
 

@@ -38,40 +38,22 @@ public struct NodeClient: Sendable {
 
     /// Presence of each (key, volume) pair, in one request.
     public func check(_ pairs: [(key: BlockKey, volume: UInt64)]) async throws -> [Presence] {
-        var body = [UInt8](repeating: 0, count: pairs.count * 40)
-        body.withUnsafeMutableBytes { raw in
-            for (i, pair) in pairs.enumerated() {
-                pair.key.write(to: raw.baseAddress! + i * 40)
-                raw.storeBytes(of: pair.volume.littleEndian, toByteOffset: i * 40 + 32, as: UInt64.self)
-            }
-        }
-        let answer = try await send(.POST, "/v1/check", body: body, limit: pairs.count)
-        guard answer.count == pairs.count else {
-            throw NodeClientError(kind: .protocolViolation, node: address, message: "check answered \(answer.count) bytes for \(pairs.count) keys")
-        }
-        return try answer.map {
-            guard let p = Presence(rawValue: $0) else {
-                throw NodeClientError(kind: .protocolViolation, node: address, message: "presence byte \($0)")
-            }
-            return p
-        }
+        try await presence(PresenceBatch(keys: pairs.map(\.key), volumes: pairs.map(\.volume)))
     }
 
     /// Presence of each block, and whether the record held has the length and
     /// CRC32C the caller's index says (`.mismatch` when not), in one request.
     public func check(records: [(key: BlockKey, volume: UInt64, length: UInt32, dataCRC: UInt32)]) async throws -> [Presence] {
-        var body = [UInt8](repeating: 0, count: records.count * 48)
-        body.withUnsafeMutableBytes { raw in
-            for (i, record) in records.enumerated() {
-                record.key.write(to: raw.baseAddress! + i * 48)
-                raw.storeBytes(of: record.volume.littleEndian, toByteOffset: i * 48 + 32, as: UInt64.self)
-                raw.storeBytes(of: record.length.littleEndian, toByteOffset: i * 48 + 40, as: UInt32.self)
-                raw.storeBytes(of: record.dataCRC.littleEndian, toByteOffset: i * 48 + 44, as: UInt32.self)
-            }
-        }
-        let answer = try await send(.POST, "/v1/check?records=1", body: body, limit: records.count)
-        guard answer.count == records.count else {
-            throw NodeClientError(kind: .protocolViolation, node: address, message: "check answered \(answer.count) bytes for \(records.count) keys")
+        try await presence(PresenceBatch(
+            keys: records.map(\.key), volumes: records.map(\.volume), lengths: records.map(\.length), dataCRCs: records.map(\.dataCRC)))
+    }
+
+    /// Sends one presence batch (`POST /v1/check`, `?records=1` when it carries records) and decodes the answer.
+    private func presence(_ batch: PresenceBatch) async throws -> [Presence] {
+        let path = batch.lengths == nil ? "/v1/check" : "/v1/check?records=1"
+        let answer = try await send(.POST, path, body: batch.encode(), limit: batch.keys.count)
+        guard answer.count == batch.keys.count else {
+            throw NodeClientError(kind: .protocolViolation, node: address, message: "check answered \(answer.count) bytes for \(batch.keys.count) keys")
         }
         return try answer.map {
             guard let p = Presence(rawValue: $0) else {
