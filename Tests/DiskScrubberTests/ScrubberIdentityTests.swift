@@ -11,8 +11,7 @@ import VigilTestSupport
 @Suite("Disk scrubber: identity and one finding per condition", .serialized)
 struct ScrubberIdentityTests {
     static func header(_ path: String) -> ExtentHeader? {
-        guard let bytes = FileManager.default.contents(atPath: path), bytes.count >= ExtentFormat.extentHeaderSize else { return nil }
-        return Array(bytes.prefix(ExtentFormat.extentHeaderSize)).withUnsafeBytes { ExtentHeader.decode($0) }
+        (try? ExtentReader(path: path).header()) ?? nil
     }
 
     static func openFindings(_ db: PostgresConnection, subject: String) async throws -> [(kind: String, count: String)] {

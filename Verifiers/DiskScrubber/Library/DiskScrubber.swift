@@ -105,8 +105,8 @@ public struct DiskScrubber: VerifierCheck {
     }
 
     static func modifiedWithin(_ path: String, seconds: Double) -> Bool {
-        guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return false }
-        return Date().timeIntervalSince(modified) < seconds
+        guard let status = try? FileStatus.of(path: path) else { return false }
+        return Date().timeIntervalSince1970 - Double(status.modifiedNanos) / 1e9 < seconds
     }
 
     private func repair(_ name: ExtentName, _ kinds: String) -> RepairNeed {

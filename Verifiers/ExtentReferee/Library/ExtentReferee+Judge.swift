@@ -122,11 +122,8 @@ extension ExtentReferee {
     /// Whether the extent file at `extents/NAME` has a header naming that volume
     /// and generation (a file renamed over another has valid bytes and the wrong header).
     func headerNames(_ name: ExtentName) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: "\(config.dataDirectory)/extents/\(name)") else { return false }
-        defer { try? handle.close() }
-        guard let bytes = try? handle.read(upToCount: ExtentFormat.extentHeaderSize),
-              let header = Array(bytes).withUnsafeBytes({ ExtentHeader.decode($0) })
-        else { return true }  // unreadable or damaged headers are the scrubber's to judge
+        guard let reader = try? ExtentReader(path: "\(config.dataDirectory)/extents/\(name)") else { return false }
+        guard let header = (try? reader.header()) ?? nil else { return true }  // unreadable or damaged headers are the scrubber's to judge
         return header.volume == name.volume && header.generation == name.generation
     }
 }
