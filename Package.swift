@@ -113,6 +113,8 @@ let package = Package(
         .target(
             name: "VigilDRT",
             dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilKafka", "VigilNodeClient", "VigilFrontendClient", "VigilStorageWatcher", "VigilVerifier"]),
+        // The durability model: pure arithmetic over measured and assumed inputs.
+        .target(name: "VigilDurability"),
         .target(
             name: "VigilGate",
             dependencies: ["VigilPostgres"]),
@@ -256,7 +258,7 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate", "VigilDRT", "VigilVerifier",
+                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate", "VigilDRT", "VigilVerifier", "VigilDurability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -361,6 +363,20 @@ let package = Package(
             name: "DRTTests",
             dependencies: ["VigilCore", "VigilDev", "VigilTestSupport"],
             path: "Tests/DRTTests"),
+        // Every attack of the "no bypass" issue against a running cluster:
+        // `Scripts/security` runs this target alone; the suite runs it too.
+        .testTarget(
+            name: "SecurityTests",
+            dependencies: [
+                "VigilCore", "VigilDev", "VigilFrontendClient", "VigilKafka", "VigilNodeClient", "VigilPostgres",
+                "VigilTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SecurityTests"),
+        .testTarget(
+            name: "DurabilityTests",
+            dependencies: ["VigilDurability"]),
         .testTarget(
             name: "VigilKafkaTests",
             dependencies: ["VigilKafka", "VigilCore", "VigilTestSupport"]),

@@ -1,0 +1,2 @@
+/// The durability model `vigil durability` evaluates (see README, "Durability").
+public enum DurabilityModel {}

@@ -1,0 +1,5 @@
+import Testing
+import VigilDurability
+
+@Suite("Durability model")
+struct DurabilityModelTests {}
