@@ -50,10 +50,21 @@ extension ClusterFile {
     }
 }
 
-/// Random bytes of a random size.
-public func randomBlock(_ sizes: ClosedRange<Int> = 1...4096) -> [UInt8] {
-    (0..<Int.random(in: sizes)).map { _ in UInt8.random(in: 0...255) }
+/// Random bytes of a random size (at least 16), never equal to another block this
+/// process made: they start with this process's random nonce and a counter, so two
+/// blocks can never share a content-addressed key by chance (tiny sizes used to).
+public func randomBlock(_ sizes: ClosedRange<Int> = 16...4096) -> [UInt8] {
+    let serial = randomBlockSerial.withLock { serial in
+        serial &+= 1
+        return serial
+    }
+    let unique = withUnsafeBytes(of: randomBlockNonce.littleEndian, Array.init) + withUnsafeBytes(of: serial.littleEndian, Array.init)
+    let count = max(unique.count, Int.random(in: sizes))
+    return unique + (unique.count..<count).map { _ in UInt8.random(in: 0...255) }
 }
+
+private let randomBlockNonce = UInt64.random(in: 0...UInt64.max)
+private let randomBlockSerial = LockedValue<UInt64>(0)
 
 /// Starts a verifier executable against the cluster's first zone (dev profile);
 /// the caller kills it. Its log goes to the cluster's logs directory.
