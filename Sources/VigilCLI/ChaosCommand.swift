@@ -26,7 +26,7 @@ struct ChaosCommand: AsyncParsableCommand {
         let quiet = json
         // It writes, and reads back what it wrote.
         let token = try access.token(try cluster.load(), role: \.admin)
-        let report = try await Chaos(clusterPath: cluster.cluster, frontendToken: token, seed: seed, log: { if !quiet { print($0) } }).run(seconds: seconds)
+        let report = try await Chaos(clusterPath: cluster.path, frontendToken: token, seed: seed, log: { if !quiet { print($0) } }).run(seconds: seconds)
         if json {
             try printJSON(report)
         } else {

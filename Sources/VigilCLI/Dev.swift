@@ -39,13 +39,13 @@ struct Dev: AsyncParsableCommand {
             options.volumeTargetBytes = volumeTargetBytes
             let cluster = try await DevCluster.up(options)
             printStatus(cluster)
-            print("\ncluster file: \(DevCluster.clusterPath(cluster.directory))  (pass it as --cluster to other commands)")
+            print("\ncluster file: \(DevCluster.clusterPath(cluster.directory))  (other commands take --dir \(dir) or --cluster FILE; .vigil is the default)")
         }
     }
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show each process of the local cluster: running, healthy, endpoints.")
-        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var cluster: ClusterLocation
 
         func run() async throws {
             let file = try cluster.load()
@@ -58,7 +58,7 @@ struct Dev: AsyncParsableCommand {
 
     struct Down: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop every process of the local cluster and its database.")
-        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var cluster: ClusterLocation
         @Flag(help: "Also delete the cluster's directory and all its data.") var purge = false
 
         func run() async throws {

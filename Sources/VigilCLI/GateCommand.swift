@@ -23,10 +23,10 @@ struct GateCommand: AsyncParsableCommand {
             (verifier, scope).
             """)
 
-    @Option(help: "The cluster file (default .vigil/cluster.json) — or use --database.") var cluster: String?
-    @Option(help: "A zone's block-index database URL (repeat for several zones), for a deployment without a cluster file.") var database: [String] = []
+    @OptionGroup var cluster: ClusterLocation
+    @Option(help: "A zone's block-index database URL (repeat for several zones), for a deployment without a cluster file (instead of --cluster or --dir).") var database: [String] = []
     @Option(name: .customLong("journal-database"), help: "The File Journal's database URL (needed with --database when the cross-zone verifier covers the zone).") var journalDatabase: String?
-    @Option(help: "Only this zone (with --cluster).") var zone: String?
+    @Option(help: "Only this zone of the cluster (default: every zone).") var zone: String?
     @Option(help: "How far back passes and findings count: 29d, 24h, 30m, 90s.") var window = "29d"
     @Option(help: "text, json or junit.") var format = "text"
 
@@ -57,9 +57,9 @@ struct GateCommand: AsyncParsableCommand {
 
     func gateInputs() throws -> GateInputs {
         if !database.isEmpty { return GateInputs(zoneDatabases: database, journalDatabase: journalDatabase) }
-        let file = try ClusterFile.load(cluster ?? ClusterFile.defaultPath)
+        let file = try cluster.load()
         let zones = file.zones.filter { zone == nil || $0.name == zone }
-        guard !zones.isEmpty else { throw ValidationError("no zone \(zone ?? "") in \(cluster ?? ClusterFile.defaultPath)") }
+        guard !zones.isEmpty else { throw ValidationError("no zone \(zone ?? "") in \(cluster.path)") }
         return GateInputs(zoneDatabases: zones.map(\.database), journalDatabase: journalDatabase ?? file.journalDatabase)
     }
 }

@@ -8,11 +8,12 @@ struct Migrate: AsyncParsableCommand {
         discussion: """
             Applies the numbered migrations in Schemas/ that the database does not have yet, \
             each in its own transaction. Safe to run again; refuses a database whose schema \
-            is newer than this build knows. The URL may also come from VIGIL_DATABASE_URL.
+            is newer than this build knows. The URL may also come from VIGIL_DATABASE_URL, \
+            else from a cluster file: its zone's database, or with --schema file-journal its \
+            File Journal.
             """)
 
-    @Option(help: "postgresql:// URL of the database (default: $VIGIL_DATABASE_URL).")
-    var database: String?
+    @OptionGroup var target: ZoneDatabaseOptions
 
     @Option(help: "Which schema: block-index (a zone's index) or file-journal.")
     var schema: String = MigrationSet.blockIndex.rawValue
@@ -21,9 +22,7 @@ struct Migrate: AsyncParsableCommand {
         guard let set = MigrationSet(rawValue: schema) else {
             throw ValidationError("--schema must be one of: \(MigrationSet.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let url = database ?? environment("VIGIL_DATABASE_URL") else {
-            throw ValidationError("give --database URL or set VIGIL_DATABASE_URL")
-        }
+        let url = try target.url(journal: set == .fileJournal)
         let migrator = try Migrator(set: set)
         let connection = try await PostgresConnection.connect(url: url)
         let applied = try await migrator.migrate(connection)

@@ -7,13 +7,13 @@ struct Nodes: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a node, or update its address (idempotent).")
-        @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_DATABASE_URL).") var database: String?
+        @OptionGroup var target: ZoneDatabaseOptions
         @Option(help: "The node's id, unique in the zone.") var id: Int
         @Option(help: "The node's name.") var name: String
         @Option(help: "The node's API base URL, e.g. http://node-1:7100.") var address: String
 
         func run() async throws {
-            guard let url = database ?? environment("VIGIL_DATABASE_URL") else { throw ValidationError("give --database URL or set VIGIL_DATABASE_URL") }
+            let url = try target.url()
             try await BlockIndex(pool: PostgresPool(url: url, size: 1)).register(NodeRecord(id: id, name: name, address: address, state: "up"))
             print("node \(id) \(name) at \(address)")
         }
@@ -21,10 +21,10 @@ struct Nodes: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The zone's nodes and their states.")
-        @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_DATABASE_URL).") var database: String?
+        @OptionGroup var target: ZoneDatabaseOptions
 
         func run() async throws {
-            guard let url = database ?? environment("VIGIL_DATABASE_URL") else { throw ValidationError("give --database URL or set VIGIL_DATABASE_URL") }
+            let url = try target.url()
             for node in try await BlockIndex(pool: PostgresPool(url: url, size: 1)).nodes() {
                 print("\(node.id)\t\(node.name)\t\(node.state)\t\(node.address)")
             }

@@ -15,7 +15,8 @@ struct Zone: AsyncParsableCommand {
                 watcher stage, and the cross-zone verifier when --cross-zone is on. Run it once per \
                 zone after `vigil migrate`; run it again when the deployment changes.
                 """)
-        @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_DATABASE_URL).") var database: String?
+        @Option(help: "postgresql:// URL of the zone's block index (default: VIGIL_DATABASE_URL, then the cluster's zone named --zone).") var database: String?
+        @OptionGroup var location: ClusterLocation
         @Option(help: "The zone's name, as its verifiers are given it (--zone).") var zone: String
         @Option(help: "The verifiers' cadence profile: production or dev.") var profile = "production"
         @Option(name: .customLong("watcher-stages"), help: "The storage watcher's stages (default: the profile's, 1m,1h,1d,7d,30d in production).") var watcherStages: String?
@@ -29,7 +30,7 @@ struct Zone: AsyncParsableCommand {
         }
 
         func run() async throws {
-            guard let url = database ?? environment("VIGIL_DATABASE_URL") else { throw ValidationError("give --database URL or set VIGIL_DATABASE_URL") }
+            let url = try location.database(database, zone: zone)
             let stages = watcherStages.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             let topology = ZoneTopology(zone: zone, profile: profile, watcherStages: stages, scannerShards: scannerShards, crossZone: crossZone)
             try await topology.save(try await PostgresConnection.connect(url: url))
@@ -39,10 +40,10 @@ struct Zone: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The zone's recorded topology.")
-        @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_DATABASE_URL).") var database: String?
+        @OptionGroup var target: ZoneDatabaseOptions
 
         func run() async throws {
-            guard let url = database ?? environment("VIGIL_DATABASE_URL") else { throw ValidationError("give --database URL or set VIGIL_DATABASE_URL") }
+            let url = try target.url()
             guard let topology = try await ZoneTopology.load(try await PostgresConnection.connect(url: url)) else {
                 print("no topology recorded: run `vigil zone configure`")
                 throw ExitCode(1)
