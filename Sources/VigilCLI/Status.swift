@@ -2,51 +2,142 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import VigilDev
+import VigilGate
 import VigilPostgres
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Each daemon (up or not, its current pass and ETA), each verifier's last full pass, open findings.")
-    @OptionGroup var cluster: ClusterOptions
+        abstract: "Each daemon (up or not, its current pass and ETA); per verifier and scope its last complete pass, the next due and its open findings by severity.",
+        discussion: """
+            The next pass is due one pass period (the zone's cadence profile, as the gate uses it) \
+            after the last complete one; a scope with no complete pass in 1.5 periods is OVERDUE.
+            """)
+    @OptionGroup var cluster: ClusterLocation
+    @Flag(help: "Print the status as JSON.") var json = false
 
     func run() async throws {
         let file = try cluster.load()
-        print("DAEMONS")
+        var report = StatusReport()
         for process in file.processes {
-            var line = "\(process.name.padding(toLength: 34, withPad: " ", startingAt: 0)) "
+            var state: (String, String?) = ("up", nil)
             if !Processes.isAlive(process.pid) {
-                line += "DOWN"
+                state = ("down", nil)
             } else if let health = process.health {
-                line += await Self.health(health)
-            } else {
-                line += "up"
+                state = await Self.health(health)
             }
-            print(line)
+            report.daemons.append(.init(name: process.name, state: state.0, health: state.1))
         }
-        for (name, url) in file.zones.map({ ($0.name, $0.database) }) + [("journal", file.journalDatabase)] {
-            let c = try await PostgresConnection.connect(url: url)
-            print("\n\(name.uppercased())")
-            let passes = try await c.query("""
-                SELECT verifier, scope, coalesce(to_char(max(finished_at) FILTER (WHERE state = 'complete'), 'YYYY-MM-DD HH24:MI:SS'), 'never'),
-                       count(*) FILTER (WHERE state = 'complete')
-                FROM passes GROUP BY verifier, scope ORDER BY verifier, scope
-                """)
-            for i in 0..<passes.count {
-                print("  \(passes.string(i, 0)) \(passes.string(i, 1)): last full pass \(passes.string(i, 2)) (\(try passes.int(i, 3)) complete)")
-            }
-            let open = try await c.query("SELECT severity, count(*) FROM findings WHERE resolved_at IS NULL GROUP BY severity ORDER BY 1")
-            let counts = try (0..<open.count).map { "\(try open.int($0, 1)) \(open.string($0, 0))" }
-            print("  open findings: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))")
+        var journalProfile = file.profile
+        for (i, zone) in file.zones.enumerated() {
+            let c = try await PostgresConnection.connect(url: zone.database)
+            let profile = try await ZoneTopology.load(c)?.profile ?? file.profile
+            if i == 0 { journalProfile = profile }
+            report.databases.append(try await StatusReport.Database.read(c, name: zone.name, profile: profile))
         }
+        let journal = try await PostgresConnection.connect(url: file.journalDatabase)
+        report.databases.append(try await StatusReport.Database.read(journal, name: "journal", profile: journalProfile))
+        if json { try printJSON(report) } else { print(report.text, terminator: "") }
     }
 
-    static func health(_ url: String) async -> String {
+    /// The daemon's `/healthz`: up, unhealthy or not answering, and what it says.
+    static func health(_ url: String) async -> (String, String?) {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)),
-              let body = try? await response.body.collect(upTo: 4096) else { return "not answering" }
+              let body = try? await response.body.collect(upTo: 4096) else { return ("not answering", nil) }
         let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-        return response.status == .ok ? "up  \(text)" : "UNHEALTHY  \(text)"
+        return (response.status == .ok ? "up" : "unhealthy", text)
     }
+}
+
+/// What `vigil status` shows, and its `--json`.
+struct StatusReport: Encodable {
+    struct Daemon: Encodable {
+        var name: String
+        /// up, down, unhealthy or not answering.
+        var state: String
+        var health: String?
+    }
+
+    struct Scope: Encodable {
+        var verifier: String
+        var scope: String
+        var complete_passes = 0
+        /// ISO 8601; nil when no pass completed.
+        var last_complete_pass: String?
+        /// One pass period after the last complete pass; nil without one, or for a non-verifier.
+        var next_due: String?
+        var overdue = false
+        var open_findings: [String: Int] = [:]
+    }
+
+    struct Database: Encodable {
+        var name: String
+        var profile: String
+        var scopes: [Scope]
+        var open_findings: [String: Int]
+
+        /// Every (verifier, scope) with a pass or an open finding in the database's ledger.
+        static func read(_ c: PostgresConnection, name: String, profile: String) async throws -> Database {
+            let now = try await c.query("SELECT extract(epoch FROM now())::float8").float64(0, 0)
+            var scopes: [String: Scope] = [:]
+            let passes = try await c.query("""
+                SELECT verifier, scope, count(*) FILTER (WHERE state = 'complete'),
+                       extract(epoch FROM max(finished_at) FILTER (WHERE state = 'complete'))::float8
+                FROM passes GROUP BY verifier, scope
+                """)
+            for i in 0..<passes.count {
+                var s = Scope(verifier: passes.string(i, 0), scope: passes.string(i, 1), complete_passes: try passes.int(i, 2))
+                if !passes.isNull(i, 3) {
+                    let last = try passes.float64(i, 3)
+                    s.last_complete_pass = iso(last)
+                    if let period = GateCadence.passPeriod(s.verifier, profile: profile) {
+                        s.next_due = iso(last + period)
+                        s.overdue = now > last + 1.5 * period
+                    }
+                }
+                scopes["\(s.verifier)\t\(s.scope)"] = s
+            }
+            let open = try await c.query("SELECT verifier, scope, severity, count(*) FROM findings WHERE resolved_at IS NULL GROUP BY 1, 2, 3")
+            var total: [String: Int] = [:]
+            for i in 0..<open.count {
+                let key = "\(open.string(i, 0))\t\(open.string(i, 1))", count = try open.int(i, 3)
+                scopes[key, default: Scope(verifier: open.string(i, 0), scope: open.string(i, 1))].open_findings[open.string(i, 2)] = count
+                total[open.string(i, 2), default: 0] += count
+            }
+            return Database(name: name, profile: profile, scopes: scopes.keys.sorted().map { scopes[$0]! }, open_findings: total)
+        }
+
+        static func iso(_ epoch: Double) -> String { Date(timeIntervalSince1970: epoch.rounded()).formatted(.iso8601) }
+    }
+
+    var daemons: [Daemon] = []
+    var databases: [Database] = []
+
+    var text: String {
+        var out = "DAEMONS\n"
+        for d in daemons {
+            out += "  \(pad(d.name, 34)) \(d.state == "up" ? "up" : d.state.uppercased())\(d.health.map { "  \($0)" } ?? "")\n"
+        }
+        for db in databases {
+            out += "\n\(db.name.uppercased())  (profile \(db.profile))\n"
+            out += "  \(pad("VERIFIER", 20)) \(pad("SCOPE", 16)) \(pad("LAST COMPLETE PASS", 21)) \(pad("NEXT DUE", 30)) OPEN FINDINGS\n"
+            for s in db.scopes {
+                let due = s.next_due.map { "\($0)\(s.overdue ? " OVERDUE" : "")" } ?? (s.last_complete_pass == nil ? "first pass pending" : "-")
+                out += "  \(pad(s.verifier, 20)) \(pad(s.scope, 16)) \(pad(s.last_complete_pass ?? "never", 21)) \(pad(due, 30)) \(Self.describe(s.open_findings))\n"
+            }
+            out += "  open findings: \(Self.describe(db.open_findings))\n"
+        }
+        return out
+    }
+
+    /// `2 critical, 1 warning`, most severe first; `none`.
+    static func describe(_ counts: [String: Int]) -> String {
+        let order = ["critical", "error", "warning", "info"]
+        let parts = counts.sorted { (order.firstIndex(of: $0.key) ?? 9, $0.key) < (order.firstIndex(of: $1.key) ?? 9, $1.key) }
+        return parts.isEmpty ? "none" : parts.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s.padding(toLength: width, withPad: " ", startingAt: 0) }
 }
