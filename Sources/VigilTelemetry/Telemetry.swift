@@ -39,6 +39,8 @@ extension Router {
         health: @escaping @Sendable () async -> HealthReport = { .ok }
     ) {
         get("/metrics") { _, _ -> Response in
+            // What /healthz says, as a metric the alerting rules can watch (1 healthy, 0 not).
+            Gauge(label: "vigil_healthy").record(await health().healthy ? 1 : 0)
             let text = registry?.emitToBuffer() ?? []
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

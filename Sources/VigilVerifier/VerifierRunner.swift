@@ -13,8 +13,15 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         public var passInterval: Duration
         /// Pause after an error (database down, …) before trying again.
         public var retryDelay: Duration = .seconds(5)
+        /// How long a full pass is sized to take (the rate limit's target); zero
+        /// when passes are not rate-sized. With `passInterval` it is the expected
+        /// period between complete passes that the overdue alert measures against.
+        public var sweepPeriod: Duration = .zero
 
-        public init(passInterval: Duration) { self.passInterval = passInterval }
+        public init(passInterval: Duration, sweepPeriod: Duration = .zero) {
+            self.passInterval = passInterval
+            self.sweepPeriod = sweepPeriod
+        }
     }
 
     public let check: Check
@@ -23,6 +30,7 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
     private let settings: Settings
     private let logger: Logger
     private let metrics: VerifierMetrics
+    private let gauges: LedgerGauges
     private let status = Mutex(Status())
 
     struct Status {
@@ -31,6 +39,9 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         var lastError: String?
         var conditions: [String] = []
         var passesCompleted = 0
+        var passTimesKnown = false
+        var findingKindsShown: Set<[String]> = []
+        var ledgerGaugesRefreshed: ContinuousClock.Instant?
     }
 
     public init(check: Check, ledger: VerifierLedger, limiter: SharedRateLimiter, settings: Settings, logger: Logger) {
@@ -43,6 +54,9 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         logger[metadataKey: "vigil.scope"] = "\(ledger.scope)"
         self.logger = logger
         metrics = VerifierMetrics(verifier: ledger.verifier, scope: ledger.scope)
+        gauges = LedgerGauges(verifier: ledger.verifier, scope: ledger.scope)
+        let period = settings.sweepPeriod + settings.passInterval
+        gauges.expectedPeriod.record(Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18)
     }
 
     /// Passes completed by this process (for tests and status).
@@ -61,6 +75,7 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
+                if !status.withLock({ $0.passTimesKnown }) { try await recordPassTimes() }
                 try await runPass()
                 status.withLock { $0.lastError = nil }
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.passInterval) }
@@ -89,6 +104,7 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         while !Task.isShuttingDownGracefully {
             let outcome = try await check.step(from: pass.cursor ?? [], limiter: limiter)
             try await record(outcome)
+            await refreshLedgerGauges(force: outcome.passComplete)
             status.withLock { $0.lastError = nil; $0.conditions = outcome.unhealthy }
             pass.cursor = outcome.cursor
             pass.itemsChecked += Int64(outcome.items)
@@ -113,6 +129,31 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
             }
             metrics.progress.record(ratio)
             if let eta { metrics.eta.record(eta) }
+        }
+    }
+
+    /// Seeds the pass-time gauges from the ledger, so a restarted verifier shows
+    /// its scope's last complete pass (0: none yet) before it completes one.
+    private func recordPassTimes() async throws {
+        let times = try await gauges.passTimes(ledger.pool)
+        gauges.firstStarted.record(times.firstStarted ?? Date().timeIntervalSince1970)
+        metrics.lastComplete.record(times.lastComplete)
+        status.withLock { $0.passTimesKnown = true }
+        await refreshLedgerGauges(force: true)
+    }
+
+    /// Open findings and outstanding repairs from the ledger, at most every 5 s
+    /// (a step may take milliseconds); a failure is logged, never fails the step.
+    private func refreshLedgerGauges(force: Bool) async {
+        let (due, shown) = status.withLock { s in
+            (force || s.ledgerGaugesRefreshed.map { $0.duration(to: .now) >= .seconds(5) } ?? true, s.findingKindsShown)
+        }
+        guard due else { return }
+        do {
+            let now = try await gauges.refresh(ledger.pool, previous: shown)
+            status.withLock { $0.findingKindsShown = now; $0.ledgerGaugesRefreshed = .now }
+        } catch {
+            logger.warning("cannot read open findings for metrics", metadata: [LogKey.error: "\(error)"])
         }
     }
 

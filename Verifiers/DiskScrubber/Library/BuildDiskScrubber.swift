@@ -18,7 +18,7 @@ public func buildDiskScrubber(config: DiskScrubberConfig, registry: PrometheusCo
     let limiter = SharedRateLimiter(rate: rate, burst: Double(16 << 20))
     let runner = VerifierRunner(
         check: scrubber, ledger: ledger, limiter: limiter,
-        settings: .init(passInterval: config.passInterval), logger: logger)
+        settings: .init(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod), logger: logger)
     let lane = RecentExtentLane(scrubber: scrubber, ledger: ledger, limiter: limiter, logger: logger)
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }

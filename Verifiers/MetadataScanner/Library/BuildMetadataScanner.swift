@@ -16,7 +16,7 @@ public func buildMetadataScanner(config: MetadataScannerConfig, registry: Promet
     let rate = config.rateBlocksPerSecond ?? (config.profile == .dev ? nil : max(1000, estimate / sweepSeconds))
     let runner = VerifierRunner(
         check: scanner, ledger: ledger, limiter: SharedRateLimiter(rate: rate, burst: Double(config.pageSize) * 2),
-        settings: .init(passInterval: config.passInterval), logger: logger)
+        settings: .init(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod), logger: logger)
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }
     let app = Application(
