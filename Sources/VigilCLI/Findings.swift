@@ -8,11 +8,12 @@ struct Findings: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show and resolve what the verifiers found.", subcommands: [List.self, Show.self, Resolve.self, Kinds.self])
 
-    /// Which database: a zone's, or `--zone journal` for the cross-zone verifier's.
+    /// Which database: a zone's, or `--zone journal` for the cross-zone verifier's;
+    /// as the operator's role, which reads every finding and alone may resolve one by hand.
     static func database(_ cluster: ClusterOptions) throws -> String {
         let file = try cluster.load()
-        if cluster.zone == "journal" { return file.journalDatabase }
-        return try file.zone(cluster.zone).database
+        if cluster.zone == "journal" { return DatabaseRole.operator.url(file.journalDatabase) }
+        return DatabaseRole.operator.url(try file.zone(cluster.zone).database)
     }
 
     struct List: AsyncParsableCommand {
@@ -80,7 +81,7 @@ struct Findings: AsyncParsableCommand {
             let c = try await PostgresConnection.connect(url: try Findings.database(cluster))
             let updated = try await c.query(
                 "UPDATE findings SET resolved_at = now(), resolution = $2 WHERE id = $1 AND resolved_at IS NULL",
-                [.int64(id), .text("by hand: \(note)")]).affectedRows
+                [.int64(id), .text(VerifierLedger.byHandPrefix + note)]).affectedRows
             guard updated == 1 else { throw CLIError("no open finding \(id)") }
             print("finding \(id) resolved")
         }

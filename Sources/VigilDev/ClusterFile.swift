@@ -9,6 +9,10 @@ public struct ClusterFile: Codable, Sendable {
         public var port: Int
         /// Superuser URL of the server's `postgres` database.
         public var url: String
+        /// The passwords (libpq `.pgpass` format, mode 0600) of the superuser and
+        /// of every component role, which every URL here names (`passfile=`);
+        /// `PGPASSFILE=<it> psql …` works too. Nil in a cluster made before passwords.
+        public var passfile: String?
     }
 
     public struct Node: Codable, Sendable {

@@ -34,6 +34,8 @@ public enum DevCluster {
         }
         try await postgres.createDatabase("journal")
         try await Migrator(set: .fileJournal).migrate(try await PostgresConnection.connect(url: postgres.url(database: "journal")))
+        // The migrations made the component roles: each daemon logs in as its own (`Layout`).
+        try await postgres.setRolePasswords()
 
         log("kafka: starting the dev broker")
         let broker = try layout.startBroker()
@@ -52,7 +54,7 @@ public enum DevCluster {
         }
         let cluster = ClusterFile(
             directory: directory, profile: "dev",
-            postgres: .init(directory: postgres.directory.path, port: postgres.port, url: postgres.url()),
+            postgres: .init(directory: postgres.directory.path, port: postgres.port, url: postgres.url(), passfile: postgres.passfile.path),
             kafka: bootstrap, journalDatabase: postgres.url(database: "journal"),
             tokens: layout.tokens, frontendTokens: layout.frontendTokens, sampleKey: layout.sampleKey, zones: zones, processes: processes)
         try cluster.save(clusterPath(directory))

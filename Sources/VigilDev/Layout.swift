@@ -16,11 +16,6 @@ struct Layout {
 
     static func databaseName(_ zone: String) -> String { zone.replacingOccurrences(of: "-", with: "_") }
 
-    /// The same database as the least-privileged role a daemon runs as (`Schemas/*/…_roles.sql`).
-    static func asRole(_ url: String, _ role: String) -> String {
-        url.replacingOccurrences(of: "postgresql://vigil@", with: "postgresql://\(role)@")
-    }
-
     init(options: DevClusterOptions, directory: String) throws {
         self.options = options
         self.directory = directory
@@ -107,31 +102,31 @@ struct Layout {
         let frontendPort = try freeLoopbackPort(), masterPort = try freeLoopbackPort()
         let frontend = "http://127.0.0.1:\(frontendPort)", master = "http://127.0.0.1:\(masterPort)"
         processes.append(try process("\(zone)/frontend", "vigil-frontend", [
-            "--zone", zone, "--database", Self.asRole(database, "vigil_store"), "--node-token-file", tokens.adminFile,
+            "--zone", zone, "--database", DatabaseRole.store.url(database), "--node-token-file", tokens.adminFile,
             "--tokens-file", frontendTokens.tokensFile, "--port", "\(frontendPort)", "--replication", "\(options.replication)", "--volume-target-bytes", "\(options.volumeTargetBytes)",
             "--kafka", kafka, "--sample-key-file", sampleKey.file, "--sample-rate", "\(options.sampleRate)",
         ], health: frontend + "/healthz"))
         processes.append(try process("\(zone)/master", "vigil-master", [
-            "--zone", zone, "--database", Self.asRole(database, "vigil_store"), "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
+            "--zone", zone, "--database", DatabaseRole.store.url(database), "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
             "--work-dir", "\(directory)/\(zone)/master", "--interval-ms", "\(options.masterIntervalMs)",
             "--retention-seconds", "\(options.retentionSeconds)",
         ], health: master + "/healthz"))
         if options.verifiers {
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/metadata-scanner", "vigil-metadata-scanner", [
-                "--zone", zone, "--database", Self.asRole(database, "vigil_verifier"), "--node-token-file", tokens.readerFile, "--profile", options.verifierProfile, "--port", "\(port)",
+                "--zone", zone, "--database", DatabaseRole.scanner.url(database), "--node-token-file", tokens.readerFile, "--profile", options.verifierProfile, "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         if options.verifiers {
             let inspectorPort = try freeLoopbackPort()
             processes.append(try process("\(zone)/trash-inspector", "vigil-trash-inspector", [
-                "--zone", zone, "--database", Self.asRole(database, "vigil_verifier"), "--node-token-file", tokens.readerFile, "--work-dir", "\(directory)/\(zone)/inspector",
+                "--zone", zone, "--database", DatabaseRole.inspector.url(database), "--node-token-file", tokens.readerFile, "--work-dir", "\(directory)/\(zone)/inspector",
                 "--profile", options.verifierProfile, "--port", "\(inspectorPort)",
             ], health: "http://127.0.0.1:\(inspectorPort)/healthz"))
             let port = try freeLoopbackPort()
             processes.append(try process("\(zone)/storage-watcher", "vigil-storage-watcher", [
                 "--zone", zone, "--kafka", kafka, "--frontend", frontend, "--frontend-token-file", frontendTokens.readFile,
-                "--sample-key-file", sampleKey.file, "--database", Self.asRole(database, "vigil_verifier"), "--profile", options.verifierProfile, "--port", "\(port)",
+                "--sample-key-file", sampleKey.file, "--database", DatabaseRole.watcher.url(database), "--profile", options.verifierProfile, "--port", "\(port)",
             ], health: "http://127.0.0.1:\(port)/healthz"))
         }
         let z = ClusterFile.Zone(name: zone, database: database, frontend: frontend, master: master, nodes: nodes)
@@ -142,7 +137,7 @@ struct Layout {
     func diskScrubber(zone: String, node: Int, dataDirectory: String, database: String) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("\(zone)/node-\(node)/disk-scrubber", "vigil-disk-scrubber", [
-            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", Self.asRole(database, "vigil_verifier"),
+            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", DatabaseRole.scrubber.url(database),
             "--profile", options.verifierProfile, "--port", "\(port)",
         ], health: "http://127.0.0.1:\(port)/healthz")
     }
@@ -151,15 +146,15 @@ struct Layout {
     func crossZoneVerifier(journal: String, zones: [ClusterFile.Zone]) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("cross-zone-verifier", "vigil-cross-zone-verifier", [
-            "--journal", Self.asRole(journal, "vigil_verifier"), "--deep", "--node-token-file", tokens.readerFile, "--profile", options.verifierProfile, "--port", "\(port)",
-        ] + zones.flatMap { ["--zone", "\($0.name)=\(Self.asRole($0.database, "vigil_verifier"))"] }, health: "http://127.0.0.1:\(port)/healthz")
+            "--journal", DatabaseRole.crossZone.url(journal), "--deep", "--node-token-file", tokens.readerFile, "--profile", options.verifierProfile, "--port", "\(port)",
+        ] + zones.flatMap { ["--zone", "\($0.name)=\(DatabaseRole.crossZone.url($0.database))"] }, health: "http://127.0.0.1:\(port)/healthz")
     }
 
     /// An extent referee for one node.
     func extentReferee(zone: String, node: Int, dataDirectory: String, database: String) throws -> ClusterFile.Process {
         let port = try freeLoopbackPort()
         return try process("\(zone)/node-\(node)/extent-referee", "vigil-extent-referee", [
-            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", Self.asRole(database, "vigil_verifier"),
+            "--zone", zone, "--node-id", "\(node)", "--data-dir", dataDirectory, "--database", DatabaseRole.referee.url(database),
             "--retention-seconds", "\(options.retentionSeconds)", "--profile", options.verifierProfile, "--port", "\(port)",
         ], health: "http://127.0.0.1:\(port)/healthz")
     }

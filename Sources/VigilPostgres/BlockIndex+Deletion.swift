@@ -90,20 +90,23 @@ extension BlockIndex {
         }
     }
 
-    /// The earliest passed inspection since the extent was last trashed, and its age:
-    /// a failed inspection after it voids it.
+    /// Whether the extent may be unlinked: a passed inspection written by the
+    /// inspector's role (`inspected_by`, stamped by the server) after the last
+    /// trash instruction for it was recorded, older than the retention; a failed
+    /// inspection after it (by anyone) voids it.
     public func unlinkableInspection(node: Int, volume: Int64, generation: Int, retentionSeconds: Double) async throws -> Bool {
         guard let latest = try await latestInspection(node: node, volume: volume, generation: generation), latest.passed else { return false }
         return try await pool.withConnection { c in
             try await c.query("""
                 SELECT 1 FROM trash_inspections i
-                WHERE i.node_id = $1 AND i.volume_id = $2 AND i.generation = $3 AND i.passed
+                WHERE i.node_id = $1 AND i.volume_id = $2 AND i.generation = $3 AND i.passed AND i.inspected_by = $5
                   AND i.inspected_at < now() - make_interval(secs => $4)
                   AND i.inspected_at > (SELECT max(created_at) FROM extent_instructions
                                         WHERE kind = 'trash' AND node_id = $1 AND volume_id = $2 AND generation = $3)
                   AND NOT EXISTS (SELECT 1 FROM trash_inspections f WHERE f.node_id = $1 AND f.volume_id = $2
                                   AND f.generation = $3 AND NOT f.passed AND f.inspected_at > i.inspected_at)
-                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation)), .float64(retentionSeconds)]).count > 0
+                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation)), .float64(retentionSeconds),
+                      .text(DatabaseRole.inspector.rawValue)]).count > 0
         }
     }
 }

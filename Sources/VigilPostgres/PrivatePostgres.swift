@@ -4,6 +4,11 @@ import VigilCore
 /// A private PostgreSQL server run from the Debian binaries: `initdb` into a
 /// directory, loopback only, a free port. For tests and the local cluster.
 ///
+/// Every connection authenticates with scram-sha-256. The superuser's and each
+/// component role's generated password are in `passfile` (libpq's `.pgpass`
+/// format, mode 0600), which every URL of this server names (`passfile=`): a
+/// path in argv, never a password.
+///
 /// initdb and postgres refuse to run as root; as root they run as the
 /// `postgres` system user, and the directory is handed to it.
 public struct PrivatePostgres: Sendable {
@@ -20,10 +25,14 @@ public struct PrivatePostgres: Sendable {
     public var dataDirectory: URL { directory.appendingPathComponent("data") }
     public var socketDirectory: URL { directory.appendingPathComponent("socket") }
     public var logFile: URL { directory.appendingPathComponent("postgres.log") }
+    /// The passwords of the superuser and of every `DatabaseRole`, one `.pgpass` line each.
+    public var passfile: URL { directory.appendingPathComponent("pgpass") }
 
-    /// The URL of `database` on this server (TCP on loopback).
+    /// The URL of `database` on this server (TCP on loopback) as the superuser;
+    /// `DatabaseRole.url(_:)` makes it a component role's.
     public func url(database: String = "postgres") -> String {
-        "postgresql://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable&connect_timeout=10"
+        let passfile = passfile.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/-_.~"))) ?? ""
+        return "postgresql://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable&connect_timeout=10&passfile=\(passfile)"
     }
 
     /// Starts the server in `directory`, creating the cluster on first use.
@@ -36,10 +45,14 @@ public struct PrivatePostgres: Sendable {
         try fm.createDirectory(at: server.socketDirectory, withIntermediateDirectories: true)
         if !fm.fileExists(atPath: server.dataDirectory.appendingPathComponent("PG_VERSION").path) {
             try? fm.removeItem(at: server.dataDirectory)
+            let superuserPassword = try server.writePassfile()
+            let pwfile = server.directory.appendingPathComponent("initdb.pw")
+            try writeOwnerOnly(superuserPassword + "\n", to: pwfile)
+            defer { try? fm.removeItem(at: pwfile) }
             try server.handOver()
             try server.asServerUser([
-                "\(bin)/initdb", "-D", server.dataDirectory.path, "-U", server.user,
-                "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
+                "\(bin)/initdb", "-D", server.dataDirectory.path, "-U", server.user, "--pwfile", pwfile.path,
+                "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
             ])
         }
         try server.handOver()

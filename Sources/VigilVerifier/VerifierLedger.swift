@@ -11,8 +11,14 @@ public struct PassState: Sendable, Equatable {
 }
 
 /// The verifier runtime's records in the block index: the pass ledger, cursors,
-/// findings and repair requests. Verifiers write nothing else.
+/// findings and repair requests. Verifiers write nothing else, and only under
+/// their own verifier id (row-level security, `Schemas/block-index/0005_component_roles.sql`).
 public struct VerifierLedger: Sendable {
+    /// How a finding resolved by an operator (`vigil findings resolve`) starts. The
+    /// gate lets such findings through, so only the `vigil_operator` role may write
+    /// it; a verifier resolves with what it observed ("observed clean", …).
+    public static let byHandPrefix = "by hand: "
+
     public let pool: PostgresPool
     public let verifier: String
     public let scope: String

@@ -35,6 +35,9 @@ public func withTestCluster<T: Sendable>(
 extension ClusterFile {
     public var index: BlockIndex { BlockIndex(pool: PostgresPool(url: zones[0].database, size: 2)) }
 
+    /// A zone's database (default the first) as `role` logs in to it.
+    public func database(as role: DatabaseRole, zone: Int = 0) -> String { role.url(zones[zone].database) }
+
     public func nodeClient(_ node: ClusterFile.Node, admin: Bool = false) -> NodeClient {
         NodeClient(address: node.address, token: admin ? tokens.admin : tokens.reader)
     }
@@ -76,9 +79,21 @@ public func spawnVerifier(_ cluster: ClusterFile, _ executable: String, _ argume
 public func spawnVerifierServing(_ cluster: ClusterFile, _ executable: String, _ arguments: [String], log: String) throws -> (pid: Int32, url: String) {
     let port = try freeLoopbackPort()
     let pid = try Processes.spawn(
-        ["\(Processes.executableDirectory)/\(executable)"] + arguments + ["--profile", "dev", "--port", "\(port)"],
+        ["\(Processes.executableDirectory)/\(executable)"] + asOwnRole(arguments, executable) + ["--profile", "dev", "--port", "\(port)"],
         log: "\(cluster.directory)/logs/\(log).log")
     return (pid, "http://127.0.0.1:\(port)")
+}
+
+/// A verifier logs in as its own database role, as `vigil dev up` starts it,
+/// whatever user the test's URLs name (`--database`, `--journal`, `--zone NAME=URL`):
+/// every verifier test also runs under that role's row-level security.
+func asOwnRole(_ arguments: [String], _ executable: String) -> [String] {
+    guard let role = DatabaseRole.of(executable: executable) else { return arguments }
+    return arguments.enumerated().map { i, argument in
+        guard i > 0, ["--database", "--journal", "--zone"].contains(arguments[i - 1]) else { return argument }
+        guard let url = argument.range(of: "postgresql://") else { return argument }
+        return argument[..<url.lowerBound] + role.url(String(argument[url.lowerBound...]))
+    }
 }
 
 /// CPU seconds (user + system) a process has used, from `/proc/PID/stat`.
