@@ -1,86 +1,120 @@
 import Foundation
 import VigilCore
 import VigilDev
-import VigilNodeClient
 import VigilPostgres
 
 extension DRT {
-    /// Polls the findings until every fault is caught or the time is up.
+    /// Polls the findings until every fault is caught by its verifier, with its
+    /// kind and exact subject, or the time is up. A fault no daemon repairs is
+    /// undone as soon as it is caught (a wrong credential would hide other faults).
     func waitForDetection(_ injected: inout [Injected], timeout: Duration) async throws {
-        let zoneDB = try await PostgresConnection.connect(url: zone.database)
-        let journalDB = try await PostgresConnection.connect(url: cluster.journalDatabase)
+        var databases: [String: PostgresConnection] = ["journal": try await PostgresConnection.connect(url: cluster.journalDatabase)]
+        for context in zones { databases[context.zone.name] = try await PostgresConnection.connect(url: context.zone.database) }
+        for i in injected.indices {
+            let item = injected[i]
+            injected[i].report = FaultReport(
+                seed: item.seed, class: item.fault.rawValue, target: item.target,
+                expected: "\(item.detection.verifier) \(item.detection.kinds.map(\.rawValue).joined(separator: "|")) \(item.detection.subject)",
+                detected: false, repairable: item.fault.repairable, repaired: false)
+        }
         let deadline = ContinuousClock.now + timeout
         while true {
             for i in injected.indices where injected[i].report?.detected != true {
                 let item = injected[i]
-                let rows = try await (item.detection.inJournal ? journalDB : zoneDB).query("""
+                let rows = try await databases[item.detection.inJournal ? "journal" : item.detection.zone]!.query("""
                     SELECT kind, subject, greatest(extract(epoch FROM first_seen), $4) - $4 FROM findings
                     WHERE verifier = $1 AND kind = ANY(string_to_array($2, ',')) AND subject LIKE $3 AND extract(epoch FROM last_seen) >= $4
                     ORDER BY first_seen LIMIT 1
                     """, [.text(item.detection.verifier), .text(item.detection.kinds.map(\.rawValue).joined(separator: ",")), .text(item.detection.subject),
                           .float64(item.injectedAt - 1)])
-                if rows.count == 1 {
-                    injected[i].report = FaultReport(
-                        class: item.fault.rawValue, target: item.target, detected: true, verifier: item.detection.verifier,
-                        finding: "\(rows.string(0, 0)) \(rows.string(0, 1))", seconds_to_detect: max(0, try rows.float64(0, 2) - 1), repaired: false)
-                    log("detected \(item.fault.rawValue) by \(item.detection.verifier): \(rows.string(0, 0))")
-                } else {
-                    injected[i].report = FaultReport(class: item.fault.rawValue, target: item.target, detected: false, repaired: false)
-                }
+                guard rows.count == 1 else { continue }
+                injected[i].report?.detected = true
+                injected[i].report?.verifier = item.detection.verifier
+                injected[i].report?.finding = "\(try rows.string(0, 0)) \(try rows.string(0, 1))"
+                injected[i].report?.seconds_to_detect = max(0, try rows.float64(0, 2) - 1)
+                log("seed \(item.seed): detected \(item.fault.rawValue) by \(item.detection.verifier): \(try rows.string(0, 0))")
+                try await undo(&injected[i])
             }
-            if injected.allSatisfy({ $0.report?.detected == true }) || ContinuousClock.now >= deadline { return }
+            if injected.allSatisfy({ $0.report?.detected == true }) || ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .seconds(1))
         }
+        // Undo what was never caught too: the next seed must start clean.
+        for i in injected.indices where injected[i].undo != nil { try await undo(&injected[i]) }
     }
 
-    /// A fault is repaired when its replica's repair completed after the injection.
-    func checkRepairs(_ injected: inout [Injected]) async throws {
-        let db = try await PostgresConnection.connect(url: zone.database)
-        // Give the master a little longer to finish the repairs it has started.
-        let deadline = ContinuousClock.now + .seconds(30)
+    func undo(_ item: inout Injected) async throws {
+        guard let undo = item.undo else { return }
+        item.undo = nil
+        item.report?.note = try await undo()
+        log("seed \(item.seed): \(item.report?.note ?? "")")
+    }
+
+    /// Waits until the cluster has repaired every repairable fault that was
+    /// detected: the damaged replica live again and its file verifying clean,
+    /// or a lost node's volumes back at R elsewhere.
+    func waitForRepairs(_ injected: inout [Injected], timeout: Duration) async throws {
         for i in injected.indices {
-            guard let (volume, node) = injected[i].repair, injected[i].report?.detected == true else { continue }
-            while ContinuousClock.now < deadline {
-                let done = try await db.query("""
-                    SELECT 1 FROM repair_queue WHERE volume_id = $1 AND node_id = $2 AND state = 'done' AND extract(epoch FROM updated_at) >= $3
-                    """, [.int64(volume), .int32(Int32(node)), .float64(injected[i].injectedAt)]).count > 0
-                if done { injected[i].report?.repaired = true; break }
-                try await Task.sleep(for: .milliseconds(500))
+            if case .nodeRetired(let zone, let node, _)? = injected[i].repair, let reason = retireDeadNode(zone: zone, node: node) {
+                injected[i].report?.note = reason
+                injected[i].repair = nil
             }
+        }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var pending = 0
+            for i in injected.indices where injected[i].report?.repaired == false {
+                guard let check = injected[i].repair, injected[i].fault.repairable else { continue }
+                if try await isRepaired(check) {
+                    let z = zoneIndex(of: check)
+                    injected[i].report?.repaired = true
+                    let now = try await databaseNow(zones[z].zone.database)
+                    let at = injected[i].injectedAt
+                    injected[i].report?.seconds_to_repair = now - at
+                    log("seed \(injected[i].seed): repaired \(injected[i].fault.rawValue): \(injected[i].target)")
+                } else {
+                    pending += 1
+                }
+            }
+            if pending == 0 { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        for i in injected.indices where injected[i].fault.repairable && injected[i].report?.repaired == false && injected[i].report?.note == nil {
+            let detected = injected[i].report?.detected == true
+            injected[i].report?.note = detected ? "not repaired within \(timeout)" : "never detected, so never repaired"
+        }
+        // A volume the cluster brought back can take a fault again in a later seed.
+        for item in injected where item.report?.repaired == true {
+            if case .replica(let zone, let volume, _)? = item.repair { usedVolumes.remove("\(zone)/\(volume)") }
         }
     }
 
-    /// Undoes what no daemon repairs on its own: trash extents that still hold live data go back.
-    func cleanUp(_ injected: inout [Injected]) async throws {
-        for i in injected.indices {
-            guard let (volume, node) = injected[i].restore else { continue }
-            let name = ExtentName(volume: UInt64(volume), generation: 1)
-            // Withdraw the bad instruction if the master has not carried it out yet.
-            let withdrawn = try await index.pool.withConnection { c in
-                try await c.query(
-                    "DELETE FROM extent_instructions WHERE kind = 'trash' AND node_id = $1 AND volume_id = $2 AND executed_at IS NULL",
-                    [.int32(Int32(node.id)), .int64(volume)]).affectedRows
+    func zoneIndex(of check: RepairCheck) -> Int {
+        switch check {
+        case .replica(let zone, _, _), .nodeRetired(let zone, _, _): zones.firstIndex { $0.zone.name == zone } ?? 0
+        }
+    }
+
+    func isRepaired(_ check: RepairCheck) async throws -> Bool {
+        let z = zoneIndex(of: check)
+        switch check {
+        case .nodeRetired(_, let node, let volumes):
+            return try await volumesShort(zone: z, node: node, volumes: volumes) == 0
+        case .replica(_, let volume, let nodeID):
+            guard let replica = try await zones[z].index.replicas(of: volume).first(where: { $0.node.id == nodeID }), replica.state == "live",
+                  let node = zones[z].zone.nodes.first(where: { $0.id == nodeID }) else { return false }
+            let name = ExtentName(volume: UInt64(volume), generation: UInt32(replica.generation))
+            let sealed = try await zones[z].index.volume(volume)?.state == "sealed"
+            let path = "\(node.dataDirectory)/extents/\(name)"
+            let live = Set(try await zones[z].index.liveKeys(in: volume))
+            return try await blockingIO {
+                var options = ExtentScanOptions()
+                options.expectSealed = sealed ? true : nil
+                var keys = Set<BlockKey>()
+                guard FileManager.default.fileExists(atPath: path),
+                      let report = try? ExtentReader(path: path).scan(options: options, onRecord: { if $0.isIntact { keys.insert($0.key) } }) else { return false }
+                // Clean, this volume's, and holding every live block the index puts in it.
+                return report.isClean && report.header?.volume == name.volume && report.header?.generation == name.generation && live.isSubset(of: keys)
             }
-            if withdrawn > 0 {
-                injected[i].report?.repaired = true
-                log("withdrew the trash instruction for \(name) on \(node.name)")
-                continue
-            }
-            let deadline = ContinuousClock.now + .seconds(60)
-            while !FileManager.default.fileExists(atPath: "\(node.dataDirectory)/trash/\(name)"), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            let id = try await index.recordInstruction(kind: "restore", node: node.id, volume: volume, generation: 1, reason: "drt: undo a bad trash instruction")
-            do {
-                try await NodeClient(address: node.address, token: cluster.tokens.admin).restore(name, instruction: id)
-            } catch let error as NodeClientError where error.code == "generation_conflict" {
-                // A repair already put a verified copy back into service on that node.
-                log("\(name) on \(node.name) is already back in service")
-            }
-            try await index.markExecuted(id)
-            try await index.setReplicaState(volume: volume, node: node.id, state: "live")
-            injected[i].report?.repaired = true
-            log("restored \(name) on \(node.name)")
         }
     }
 }

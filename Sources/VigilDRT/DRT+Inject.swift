@@ -7,96 +7,135 @@ import VigilNodeClient
 import VigilPostgres
 
 extension DRT {
-    func inject(_ fault: FaultClass) async throws -> Injected {
+    func inject(_ fault: FaultClass, zone z: Int, open: Bool, seed: UInt64) async throws -> Injected {
+        let zone = zones[z].zone
         switch fault {
-        case .bitFlipData, .bitFlipHeader, .truncatedExtent, .insertedBytes, .misdirectedWrite, .staleExtent:
-            let (volume, node, path) = try await freshReplica()
-            let records = try ExtentSurgery.records(path)
+        case .bitFlipData, .bitFlipHeader, .truncatedExtent, .insertedBytes, .misdirectedWrite, .staleExtent, .latentSectorError:
+            let pick = open ? try await openReplica(z) : try await freshReplica(z)
+            let records = try ExtentSurgery.records(pick.path)
             let record = records[Int.random(in: 0..<records.count, using: &rng)]
+            let kinds: [String]
             switch fault {
-            case .bitFlipData: try ExtentSurgery.flipDataBit(path, record: record, rng: &rng)
-            case .bitFlipHeader: try ExtentSurgery.flipHeaderBit(path, record: record, rng: &rng)
-            case .truncatedExtent: try ExtentSurgery.truncate(path, record: record)
-            case .insertedBytes: try ExtentSurgery.insertBytes(path, record: record, rng: &rng)
-            case .misdirectedWrite: try ExtentSurgery.misdirect(path, record: record, rng: &rng)
-            default: try ExtentSurgery.makeStale(path, keeping: records[records.count / 2])
+            case .bitFlipData: try ExtentSurgery.flipDataBit(pick.path, record: record, rng: &rng); kinds = ["data_crc"]
+            case .bitFlipHeader: try ExtentSurgery.flipHeaderBit(pick.path, record: record, rng: &rng); kinds = ["header_crc"]
+            case .truncatedExtent: try ExtentSurgery.truncate(pick.path, record: record); kinds = ["truncated_tail"]
+            case .insertedBytes: try ExtentSurgery.insertBytes(pick.path, record: record, rng: &rng); kinds = ["bad_magic", "header_crc", "footer_mismatch"]
+            case .misdirectedWrite: try ExtentSurgery.misdirect(pick.path, record: record, rng: &rng); kinds = ["key_mismatch"]
+            case .latentSectorError: try ExtentSurgery.flipDataBitKeepingMtime(pick.path, record: record, rng: &rng); kinds = ["data_crc"]
+            default: try ExtentSurgery.makeStale(pick.path, keeping: records[records.count / 2]); kinds = ["truncated_tail", "footer_corrupt", "extent_identity"]
             }
-            // The extent was untouched before: any problem the scrubber names in it is this fault.
-            let kinds = ExtentProblem.allKinds.map(FindingKind.init) + [.extentIdentity]
-            let name = "v\(volume).g1.extent"
             return Injected(
-                fault: fault, target: "\(node.name) \(name) record at \(record.offset)",
-                detection: Detection(verifier: "disk-scrubber", kinds: kinds, subject: "node/\(node.id)/extents/\(name)"),
-                repair: (volume, node.id), injectedAt: 0)
+                seed: seed, fault: fault, target: "\(zone.name) \(pick.node.name) \(open ? "open" : "sealed") \(pick.name) record at \(record.offset)",
+                detection: scrubbed(z, node: pick.node.id, volume: pick.volume, name: pick.name, kinds: kinds),
+                repair: .replica(zone: zone.name, volume: pick.volume, node: pick.node.id))
         case .extentDeleted, .extentMovedToTrash:
-            let (volume, node, path) = try await freshReplica()
-            let name = "v\(volume).g1.extent"
+            let pick = try await freshReplica(z)
             if fault == .extentDeleted {
-                try FileManager.default.removeItem(atPath: path)
+                try FileManager.default.removeItem(atPath: pick.path)
             } else {
-                try FileManager.default.moveItem(atPath: path, toPath: "\(node.dataDirectory)/trash/\(name)")
+                try FileManager.default.moveItem(atPath: pick.path, toPath: "\(pick.node.dataDirectory)/trash/\(pick.name)")
             }
-            return Injected(
-                fault: fault, target: "\(node.name) \(name)",
-                detection: Detection(verifier: "extent-referee", kinds: fault == .extentDeleted ? [.extentDeleted] : [.unjustifiedTrash],
-                                     subject: "node/\(node.id)/\(name)"),
-                repair: (volume, node.id), injectedAt: 0)
+            var detection = scrubbed(z, node: pick.node.id, volume: pick.volume, name: pick.name, kinds: [])
+            detection.verifier = "extent-referee"
+            detection.kinds = [fault == .extentDeleted ? .extentDeleted : .unjustifiedTrash]
+            detection.subject = "node/\(pick.node.id)/\(pick.name)"
+            return Injected(seed: seed, fault: fault, target: "\(zone.name) \(pick.node.name) \(pick.name)", detection: detection,
+                            repair: .replica(zone: zone.name, volume: pick.volume, node: pick.node.id))
         case .trashWithLiveBlocks:
-            let (volume, node, _) = try await freshReplica()
-            _ = try await index.recordInstruction(kind: "trash", node: node.id, volume: volume, generation: 1, reason: "drt: a master bug")
-            return Injected(
-                fault: fault, target: "\(node.name) v\(volume).g1.extent (trash instruction for live data)",
-                detection: Detection(verifier: "trash-inspector", kinds: [.trashInspectionFailed], subject: "node/\(node.id)/trash/v\(volume).g1.extent"),
-                repair: nil, injectedAt: 0, restore: (volume, node))
+            return try await trashLiveExtent(z, seed: seed)
         case .indexWrongVolume:
-            let (volume, _, _) = try await freshReplica()
-            let other = try await sealedReplicas().map(\.volume).first { $0 != volume && !usedVolumes.contains($0) } ?? volume
-            let key = try await index.liveKeys(in: volume).filter { !usedKeys.contains($0) }.randomElement(using: &rng)!
+            let pick = try await freshReplica(z)
+            let other = try await freshVolumes(z).sorted().first { $0 != pick.volume } ?? pick.volume
+            let key = try await zones[z].index.liveKeys(in: pick.volume).filter { !usedKeys.contains($0) }.randomElement(using: &rng)!
             usedKeys.insert(key)
-            try await index.pool.withConnection { c in
+            let pool = zones[z].index.pool
+            try await pool.withConnection { c in
                 try await c.query("UPDATE blocks SET volume_id = $1 WHERE key = $2", [.int64(other), .bytea(key.bytes)])
             }
             return Injected(
-                fault: fault, target: "block \(key.hex.prefix(16))… row moved from volume \(volume) to \(other)",
-                detection: Detection(verifier: "metadata-scanner", kinds: [.missing], subject: "%/block/\(key.hex)"), repair: nil, injectedAt: 0)
+                seed: seed, fault: fault, target: "\(zone.name) block \(key.hex.prefix(16))… row moved from volume \(pick.volume) to \(other)",
+                detection: Detection(zone: zone.name, verifier: "metadata-scanner", kinds: [.missing], subject: "node/%/volume/\(other)/block/\(key.hex)",
+                                     explains: ["%block/\(key.hex)%"]),
+                undo: {
+                    try await pool.withConnection { c in
+                        try await c.query("UPDATE blocks SET volume_id = $1 WHERE key = $2", [.int64(pick.volume), .bytea(key.bytes)])
+                    }
+                    return "DRT put the row back in volume \(pick.volume)"
+                })
         case .indexRowDeleted, .blockMissingFromZone:
-            guard let key = journalKeys.first(where: { !usedKeys.contains($0) }) else { throw DevClusterError("no journal block left") }
-            usedKeys.insert(key)
-            try await index.pool.withConnection { c in
-                if fault == .indexRowDeleted {
-                    try await c.query("DELETE FROM blocks WHERE key = $1", [.bytea(key.bytes)])
-                } else {
-                    try await c.query("UPDATE blocks SET state = 1, deleted_at = now() WHERE key = $1", [.bytea(key.bytes)])
-                }
-            }
-            return Injected(
-                fault: fault, target: "\(zone.name) block \(key.hex.prefix(16))… \(fault == .indexRowDeleted ? "row deleted" : "gone from the zone")",
-                detection: Detection(verifier: "cross-zone-verifier", kinds: [.missingInZone], subject: "zone/\(zone.name)/block/\(key.hex)/%", inJournal: true),
-                repair: nil, injectedAt: 0)
+            return try await hideJournalBlock(z, fault: fault, seed: seed)
         case .sampleCorruptedEverywhere:
-            return try await corruptFreshSample()
+            return try await corruptFreshSample(z, seed: seed)
+        case .identity, .metadataDrift, .ackedWriteLost, .damageAfterSeal, .wrongCredential, .hostileSample:
+            return try await injectMore(fault, zone: z, seed: seed)
+        case .nodeLost:
+            throw DevClusterError("node_lost is injected once, after every seed")
         }
     }
 
+    /// The scrubber's finding on one replica's extent, and what else that damage explains.
+    func scrubbed(_ z: Int, node: Int, volume: Int64, name: ExtentName, kinds: [String]) -> Detection {
+        Detection(zone: zones[z].zone.name, verifier: "disk-scrubber", kinds: kinds.map(FindingKind.init(rawValue:)),
+                  subject: "node/\(node)/extents/\(name)", explains: Self.replicaExplains(node: node, volume: volume))
+    }
+
+    /// Subjects a damaged replica accounts for: any verifier's view of that
+    /// node's copy of the volume, and the volume's replica count.
+    static func replicaExplains(node: Int, volume: Int64) -> [String] {
+        ["node/\(node)/extents/v\(volume).%", "node/\(node)/trash/v\(volume).%", "node/\(node)/v\(volume).%",
+         "node/\(node)/volume/\(volume)/block/%", "volume/\(volume)/%"]
+    }
+
+    /// Deletes a File Journal block's row in a zone, or marks it deleted there.
+    private func hideJournalBlock(_ z: Int, fault: FaultClass, seed: UInt64) async throws -> Injected {
+        let zone = zones[z].zone
+        guard let key = journalKeys[zone.name, default: []].first(where: { !usedKeys.contains($0) }) else { throw DevClusterError("no journal block left") }
+        usedKeys.insert(key)
+        let pool = zones[z].index.pool
+        let row = try await zones[z].index.lookup(key)!
+        try await pool.withConnection { c in
+            if fault == .indexRowDeleted {
+                try await c.query("DELETE FROM blocks WHERE key = $1", [.bytea(key.bytes)])
+            } else {
+                try await c.query("UPDATE blocks SET state = 1, deleted_at = now() WHERE key = $1", [.bytea(key.bytes)])
+            }
+        }
+        return Injected(
+            seed: seed, fault: fault, target: "\(zone.name) block \(key.hex.prefix(16))… \(fault == .indexRowDeleted ? "row deleted" : "gone from the zone")",
+            detection: Detection(zone: zone.name, verifier: "cross-zone-verifier", kinds: [.missingInZone], subject: "zone/\(zone.name)/block/\(key.hex)/%",
+                                 inJournal: true, explains: ["%block/\(key.hex)%"]),
+            undo: {
+                try await pool.withConnection { c in
+                    try await c.query("DELETE FROM blocks WHERE key = $1", [.bytea(key.bytes)])
+                    try await c.query("INSERT INTO blocks (key, volume_id, length, checksum) VALUES ($1, $2, $3, $4)",
+                                      [.bytea(key.bytes), .int64(row.volume), .int32(row.length), .int32(Int32(bitPattern: row.checksum))])
+                }
+                return "DRT put the index row back"
+            })
+    }
+
     /// Writes a block the frontend samples (1% by key) and corrupts it on every replica at once.
-    private func corruptFreshSample() async throws -> Injected {
+    private func corruptFreshSample(_ z: Int, seed: UInt64) async throws -> Injected {
+        let zone = zones[z].zone
         var data: [UInt8]
         repeat {
             data = (0..<2048).map { _ in UInt8.random(in: 0...255, using: &rng) }
         } while BlockKey.of(data).w0 >= UInt64(0.01 * Double(UInt64.max))
-        let key = BlockKey(hex: try await frontendClient(zone).put(data).key)!
+        let key = try await put(data, via: frontendClient(zone), zone: zone.name)
         usedKeys.insert(key)
-        let row = try await index.lookup(key)!
-        usedVolumes.insert(row.volume)
-        for replica in try await index.replicas(of: row.volume) {
+        destroyed.insert(key)
+        let row = try await zones[z].index.lookup(key)!
+        usedVolumes.insert("\(zone.name)/\(row.volume)")
+        var explains = ["%block/\(key.hex)%"]
+        for replica in try await zones[z].index.replicas(of: row.volume) {
             guard let node = zone.nodes.first(where: { $0.id == replica.node.id }) else { continue }
             let path = "\(node.dataDirectory)/extents/v\(row.volume).g\(replica.generation).extent"
             guard let record = try ExtentSurgery.records(path).first(where: { $0.key == key }) else { continue }
             try ExtentSurgery.flipDataBit(path, record: record, rng: &rng)
+            explains += Self.replicaExplains(node: node.id, volume: row.volume)
         }
         return Injected(
-            fault: .sampleCorruptedEverywhere, target: "sampled block \(key.hex.prefix(16))… on every replica of volume \(row.volume)",
-            detection: Detection(verifier: "storage-watcher", kinds: [.corrupt, .notFound, .wrongLength], subject: "stage/%/block/\(key.hex)"),
-            repair: nil, injectedAt: 0)
+            seed: seed, fault: .sampleCorruptedEverywhere, target: "\(zone.name) sampled block \(key.hex.prefix(16))… on every replica of volume \(row.volume)",
+            detection: Detection(zone: zone.name, verifier: "storage-watcher", kinds: [.corrupt], subject: "stage/%/block/\(key.hex)", explains: explains))
     }
 }

@@ -5,54 +5,80 @@ import VigilFrontendClient
 import VigilPostgres
 
 extension DRT {
-    /// Writes enough data for the plan: sealed volumes to damage (one fault per
-    /// volume) and files in the File Journal for the cross-zone faults.
-    func prepare(extentFaults: Int, journalFaults: Int) async throws {
-        let frontend = frontendClient(zone)
-        var written = 0
-        // One fault per volume: as many sealed volumes as faults that need one.
-        while try await Set(sealedReplicas().map(\.volume)).count < extentFaults + 2 {
-            guard written < 40_000 else { throw DevClusterError("could not seal enough volumes for \(extentFaults) faults") }
-            for _ in 0..<50 {
-                _ = try await frontend.put((0..<(64 << 10)).map { _ in UInt8.random(in: 0...255, using: &rng) })
-                written += 1
-            }
-        }
-        if journalFaults > 0 {
-            let journal = FileJournal(pool: PostgresPool(url: cluster.journalDatabase, size: 1))
-            let user = try await journal.user(named: "drt", creatingIn: cluster.zones.map(\.name))
-            for f in 0..<journalFaults {
-                var keys: [BlockKey] = []
-                for _ in 0..<3 {
-                    let block = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                    for z in cluster.zones { keys.append(BlockKey(hex: try await frontendClient(z).put(block).key)!) }
-                    keys.removeLast(cluster.zones.count - 1)
+    /// Writes enough data in each zone for the plan: sealed volumes to damage
+    /// (one fault per volume) and files in the File Journal for the cross-zone faults.
+    func prepare(_ plan: [(fault: FaultClass, zone: Int)]) async throws {
+        for (z, context) in zones.enumerated() {
+            let here = plan.filter { $0.zone == z }.map(\.fault)
+            let extentFaults = here.filter(\.damagesSealedExtent).count
+            let frontend = frontendClient(context.zone)
+            var wrote = 0
+            while try await freshVolumes(z).count < extentFaults + 2 {
+                guard wrote < 40_000 else { throw DevClusterError("could not seal enough volumes in \(context.zone.name) for \(extentFaults) faults") }
+                for _ in 0..<50 {
+                    try await put((0..<(64 << 10)).map { _ in UInt8.random(in: 0...255, using: &rng) }, via: frontend, zone: context.zone.name)
+                    wrote += 1
                 }
-                _ = try await journal.recordFile(user: user.id, path: "drt-\(rng.next())-\(f)", size: 3 * 4096, keys: keys)
-                journalKeys += keys
             }
+            let journalFaults = here.filter { $0 == .indexRowDeleted || $0 == .blockMissingFromZone }.count
+            if journalFaults > 0 { try await writeJournalFiles(journalFaults, zone: context.zone.name) }
+            if wrote > 0 { log("prepared \(context.zone.name): wrote \(wrote) blocks") }
         }
-        if written > 0 { log("prepared: wrote \(written) blocks") }
     }
 
-    /// (volume, node) pairs of sealed volumes' live replicas.
-    func sealedReplicas() async throws -> [(volume: Int64, node: Int)] {
-        try await index.pool.withConnection { c in
+    /// Writes a block and remembers it for the loss check.
+    @discardableResult
+    func put(_ data: [UInt8], via frontend: FrontendClient, zone: String) async throws -> BlockKey {
+        let key = BlockKey(hex: try await frontend.put(data).key)!
+        written[zone, default: []].append(key)
+        return key
+    }
+
+    /// Files of three blocks each, written to every zone the journal user lives in.
+    private func writeJournalFiles(_ count: Int, zone: String) async throws {
+        let journal = FileJournal(pool: PostgresPool(url: cluster.journalDatabase, size: 1))
+        let user = try await journal.user(named: "drt", creatingIn: cluster.zones.map(\.name))
+        for f in 0..<count {
+            var keys: [BlockKey] = []
+            for _ in 0..<3 {
+                let block = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                for z in cluster.zones { keys.append(try await put(block, via: frontendClient(z), zone: z.name)) }
+                keys.removeLast(cluster.zones.count - 1)
+            }
+            _ = try await journal.recordFile(user: user.id, path: "drt-\(rng.next())-\(f)", size: 3 * 4096, keys: keys)
+            journalKeys[zone, default: []] += keys
+        }
+    }
+
+    /// Live replicas of sealed volumes in a zone: (volume, node, generation).
+    func sealedReplicas(_ z: Int) async throws -> [(volume: Int64, node: Int, generation: Int)] {
+        try await zones[z].index.pool.withConnection { c in
             let rows = try await c.query("""
-                SELECT r.volume_id, r.node_id FROM volume_replicas r JOIN volumes v ON v.id = r.volume_id
+                SELECT r.volume_id, r.node_id, r.generation FROM volume_replicas r JOIN volumes v ON v.id = r.volume_id
                 WHERE v.state = 'sealed' AND r.state = 'live' ORDER BY 1, 2
                 """)
-            return try (0..<rows.count).map { (try rows.int64($0, 0), try rows.int($0, 1)) }
+            return try (0..<rows.count).map { (try rows.int64($0, 0), try rows.int($0, 1), try rows.int($0, 2)) }
         }
+    }
+
+    /// Sealed volumes no fault has touched, none of whose replicas is on an excluded node.
+    func freshVolumes(_ z: Int) async throws -> Set<Int64> {
+        let replicas = try await sealedReplicas(z)
+        let zone = zones[z].zone
+        let onExcluded = Set(replicas.filter { r in excludedNodes.contains("\(zone.name)/\(r.node)") }.map(\.volume))
+        return Set(replicas.map(\.volume)).subtracting(onExcluded).filter { !usedVolumes.contains("\(zone.name)/\($0)") }
     }
 
     /// A replica of a sealed volume no other fault has touched.
-    func freshReplica() async throws -> (volume: Int64, node: ClusterFile.Node, path: String) {
-        let candidates = try await sealedReplicas().filter { !usedVolumes.contains($0.volume) }.shuffled(using: &rng)
+    func freshReplica(_ z: Int) async throws -> (volume: Int64, node: ClusterFile.Node, name: ExtentName, path: String) {
+        let zone = zones[z].zone
+        let fresh = try await freshVolumes(z)
+        let candidates = try await sealedReplicas(z).filter { fresh.contains($0.volume) }.shuffled(using: &rng)
         guard let pick = candidates.first, let node = zone.nodes.first(where: { $0.id == pick.node }) else {
-            throw DevClusterError("no untouched sealed volume left to damage")
+            throw DevClusterError("no untouched sealed volume left to damage in \(zone.name)")
         }
-        usedVolumes.insert(pick.volume)
-        return (pick.volume, node, "\(node.dataDirectory)/extents/v\(pick.volume).g1.extent")
+        usedVolumes.insert("\(zone.name)/\(pick.volume)")
+        let name = ExtentName(volume: UInt64(pick.volume), generation: UInt32(pick.generation))
+        return (pick.volume, node, name, "\(node.dataDirectory)/extents/\(name)")
     }
 }

@@ -5,69 +5,123 @@ import VigilFrontendClient
 import VigilNodeClient
 import VigilPostgres
 
-/// Disaster-recovery testing: secretly injects a seeded mix of faults into a
-/// running local cluster, waits (bounded) for the verifiers to catch each one,
-/// and reports class, target, verifier, finding, time to detect, and repair.
+/// Disaster-recovery testing: secretly injects a seeded mix of faults into every
+/// zone of a running local cluster (optionally under load), waits (bounded) for
+/// the verifier that owns each one to name it exactly, asserts the repair of
+/// every repairable one, then measures precision (findings no fault explains)
+/// and loss (DRT's own blocks that no longer read back).
 public final class DRT {
     public struct Options: Sendable {
+        /// Faults per seed.
         public var faults = 13
-        public var seed: UInt64 = 1
+        public var seeds: [UInt64] = [1]
         public var classes = FaultClass.allCases
         public var timeout: Duration = .seconds(180)
+        public var repairTimeout: Duration = .seconds(180)
+        public var underLoad = false
         public init() {}
     }
 
     struct Injected {
+        var seed: UInt64
         var fault: FaultClass
         var target: String
         var detection: Detection
-        /// (volume, node) whose repair counts as the fault repaired.
-        var repair: (volume: Int64, node: Int)?
-        var injectedAt: Double
-        var restore: (volume: Int64, node: ClusterFile.Node)?
+        var repair: RepairCheck?
+        var injectedAt: Double = 0
+        /// Puts back what no daemon repairs, once the fault is detected.
+        var undo: (() async throws -> String)?
         var report: FaultReport? = nil
     }
 
-    let cluster: ClusterFile
-    let zone: ClusterFile.Zone
-    let index: BlockIndex
-    var rng: SeededGenerator
-    var usedVolumes = Set<Int64>()
+    /// How DRT sees that the cluster repaired a fault.
+    enum RepairCheck {
+        /// The node's replica of the volume is live again and its file verifies.
+        case replica(zone: String, volume: Int64, node: Int)
+        /// Every volume that had a replica on the node is back at R elsewhere.
+        case nodeRetired(zone: String, node: Int, volumes: [Int64])
+    }
+
+    struct ZoneContext {
+        var zone: ClusterFile.Zone
+        var index: BlockIndex
+    }
+
+    var cluster: ClusterFile
+    let clusterPath: String?
+    let zones: [ZoneContext]
+    var rng = SeededGenerator(seed: 1)
+    /// "zone/volume" damaged by a fault of the current seed.
+    var usedVolumes = Set<String>()
     var usedKeys = Set<BlockKey>()
-    var journalKeys: [BlockKey] = []
+    var journalKeys: [String: [BlockKey]] = [:]
+    /// Per zone, the blocks DRT wrote and expects to read back at the end.
+    var written: [String: [BlockKey]] = [:]
+    /// Blocks a fault destroys on every replica on purpose: not counted as lost.
+    var destroyed = Set<BlockKey>()
+    /// Nodes faults must not touch (a drain under load, a lost node).
+    var excludedNodes = Set<String>()
     let log: (String) -> Void
     /// Writes blocks through the frontends with this token (the write role is enough).
     let frontendToken: String?
 
-    /// `frontendToken`: default the cluster file's write token.
-    public init(cluster: ClusterFile, frontendToken: String? = nil, seed: UInt64, log: @escaping (String) -> Void) {
+    /// `frontendToken`: default the cluster file's write token. `clusterPath`:
+    /// where the cluster file lives, so restarted processes are recorded.
+    public init(cluster: ClusterFile, clusterPath: String? = nil, frontendToken: String? = nil, seed: UInt64 = 1, log: @escaping (String) -> Void) {
         self.cluster = cluster
+        self.clusterPath = clusterPath
         self.frontendToken = frontendToken ?? cluster.frontendTokens?.write
-        zone = cluster.zones[0]
-        index = BlockIndex(pool: PostgresPool(url: cluster.zones[0].database, size: 2))
+        zones = cluster.zones.map { ZoneContext(zone: $0, index: BlockIndex(pool: PostgresPool(url: $0.database, size: 2))) }
         rng = SeededGenerator(seed: seed)
         self.log = log
     }
 
     public func run(_ options: Options) async throws -> DRTReport {
-        var plan: [FaultClass] = (0..<options.faults).map { options.classes[$0 % options.classes.count] }
-        plan.shuffle(using: &rng)
-        try await prepare(extentFaults: plan.filter(\.damagesExtent).count + plan.filter { $0 == .indexWrongVolume }.count,
-                          journalFaults: plan.filter { $0 == .indexRowDeleted || $0 == .blockMissingFromZone }.count)
-        let db = try await PostgresConnection.connect(url: zone.database)
-        var injected: [Injected] = []
-        for fault in plan {
-            let now = try await db.query("SELECT extract(epoch FROM now())::float8").float64(0, 0)
-            var item = try await inject(fault)
-            item.injectedAt = now
-            log("injected \(fault.rawValue): \(item.target)")
-            injected.append(item)
+        let runStart = try await databaseNow(zones[0].zone.database)
+        let load = options.underLoad ? try await startLoad() : nil
+        var all: [Injected] = []
+        var wantsNodeLost = false
+        for seed in options.seeds {
+            rng = SeededGenerator(seed: seed)
+            usedVolumes = []
+            var plan = (0..<options.faults).map { options.classes[$0 % options.classes.count] }
+            wantsNodeLost = wantsNodeLost || plan.contains(.nodeLost)
+            plan.removeAll { $0 == .nodeLost }
+            plan.shuffle(using: &rng)
+            let placed = plan.enumerated().map { (fault: $0.element, zone: $0.offset % zones.count, open: $0.element.canHitOpenExtent && $0.offset % 4 == 3) }
+            try await prepare(placed.map { ($0.fault, $0.zone) })
+            var batch: [Injected] = []
+            for item in placed {
+                let now = try await databaseNow(zones[item.zone].zone.database)
+                var injected = try await inject(item.fault, zone: item.zone, open: item.open, seed: seed)
+                injected.injectedAt = now
+                log("seed \(seed): injected \(item.fault.rawValue): \(injected.target)")
+                batch.append(injected)
+            }
+            try await settle(&batch, options)
+            all += batch
         }
-        try await waitForDetection(&injected, timeout: options.timeout)
-        try await checkRepairs(&injected)
-        try await cleanUp(&injected)
-        let reports = injected.map { $0.report! }
-        return DRTReport(injected: reports.count, detected: reports.filter(\.detected).count, seed: options.seed, faults: reports)
+        if wantsNodeLost, let seed = options.seeds.last {
+            var batch = [try await injectNodeLost(seed: seed)]
+            try await settle(&batch, options)
+            all += batch
+        }
+        let loadCounts = await load?.stop() ?? [:]
+        if let load { written.merge(load.survivors()) { $0 + $1 } }
+        let lost = try await countLost()
+        let (explained, unexplained) = try await precision(since: runStart, faults: all)
+        return DRTReport(seeds: options.seeds, underLoad: options.underLoad, faults: all.map { $0.report! }, explained: explained,
+                         unexplained: unexplained, lost: lost, load: loadCounts)
+    }
+
+    /// Detection (and DRT undoing what no daemon repairs), then the cluster's repairs.
+    func settle(_ batch: inout [Injected], _ options: Options) async throws {
+        try await waitForDetection(&batch, timeout: options.timeout)
+        try await waitForRepairs(&batch, timeout: options.repairTimeout)
+    }
+
+    func databaseNow(_ url: String) async throws -> Double {
+        try await PostgresConnection.connect(url: url).query("SELECT extract(epoch FROM now())::float8").float64(0, 0)
     }
 }
 

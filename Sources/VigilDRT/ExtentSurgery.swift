@@ -40,6 +40,31 @@ enum ExtentSurgery {
         try flipBit(path, at: record.offset + 8 + Int.random(in: 0..<32, using: &rng), bit: Int.random(in: 0..<8, using: &rng))  // a key bit
     }
 
+    /// A latent sector error: the bit flips, the file's times stay as they were
+    /// (nothing wrote the file), so only a full sweep can find it.
+    static func flipDataBitKeepingMtime(_ path: String, record: (key: BlockKey, offset: Int, length: Int), rng: inout SeededGenerator) throws {
+        var before = stat()
+        guard stat(path, &before) == 0 else { throw FileIOError(path: path, operation: "stat/utimensat", errno: errno) }
+        try flipDataBit(path, record: record, rng: &rng)
+        var times = [before.st_atim, before.st_mtim]
+        guard utimensat(AT_FDCWD, path, &times, 0) == 0 else { throw FileIOError(path: path, operation: "stat/utimensat", errno: errno) }
+    }
+
+    /// Bytes after the end of the file, in place.
+    static func append(_ bytes: [UInt8], _ path: String) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(bytes))
+    }
+
+    /// Cuts the file at `offset`, in place: what lay after it is gone.
+    static func cut(_ path: String, at offset: Int) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.truncate(atOffset: UInt64(offset))
+    }
+
     static func truncate(_ path: String, record: (key: BlockKey, offset: Int, length: Int)) throws {
         let bytes = try load(path)
         try save(Array(bytes.prefix(record.offset + 64 + record.length / 2)), path)

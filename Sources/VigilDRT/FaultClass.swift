@@ -1,4 +1,5 @@
 import VigilVerifier
+
 /// The kinds of damage DRT injects, each one a verifier must catch.
 public enum FaultClass: String, CaseIterable, Sendable, Codable {
     case bitFlipData = "bit_flip_data"
@@ -14,42 +15,58 @@ public enum FaultClass: String, CaseIterable, Sendable, Codable {
     case blockMissingFromZone = "block_missing_from_zone"
     case sampleCorruptedEverywhere = "sample_corrupted_all_replicas"
     case trashWithLiveBlocks = "trash_with_live_blocks"
+    /// Another volume's valid extent bytes under this extent's name.
+    case identity = "identity"
+    /// The index row's length or checksum no longer matches the record.
+    case metadataDrift = "metadata_drift"
+    /// The last acknowledged records of an open extent are gone from one replica.
+    case ackedWriteLost = "acked_write_lost"
+    /// A bit flipped with the file's mtime put back: only a full sweep sees it.
+    case latentSectorError = "latent_sector_error"
+    /// Bytes appended after a sealed extent's footer.
+    case damageAfterSeal = "damage_after_seal"
+    /// A node killed and its data directory deleted (once a run, after every seed).
+    case nodeLost = "node_lost"
+    /// A node restarted with tokens the verifiers do not hold.
+    case wrongCredential = "wrong_credential"
+    /// Garbage and forged records on the sample topic.
+    case hostileSample = "hostile_sample"
 
-    /// Faults that damage one replica's extent file.
-    var damagesExtent: Bool {
+    /// Faults that damage one replica's extent file of a sealed volume.
+    var damagesSealedExtent: Bool {
         switch self {
         case .bitFlipData, .bitFlipHeader, .truncatedExtent, .insertedBytes, .misdirectedWrite, .staleExtent, .extentDeleted, .extentMovedToTrash,
-             .trashWithLiveBlocks: true
+             .trashWithLiveBlocks, .indexWrongVolume, .identity, .metadataDrift, .latentSectorError, .damageAfterSeal: true
         default: false
         }
     }
+
+    /// The cluster brings the damaged copy back on its own (DRT asserts it);
+    /// the others are undone by DRT once detected.
+    public var repairable: Bool {
+        switch self {
+        case .bitFlipData, .bitFlipHeader, .truncatedExtent, .insertedBytes, .misdirectedWrite, .staleExtent, .extentDeleted, .extentMovedToTrash,
+             .identity, .latentSectorError, .damageAfterSeal, .ackedWriteLost, .nodeLost: true
+        default: false
+        }
+    }
+
+    /// Classes that may also hit an open extent (every other fourth one does).
+    var canHitOpenExtent: Bool { self == .bitFlipData || self == .bitFlipHeader }
 }
 
-/// How DRT recognises that a fault was caught: a finding of one of `kinds`
-/// by `verifier` whose subject is LIKE `subject`, seen after the injection.
+/// How DRT recognises that a fault was caught: a finding of one of `kinds` by
+/// `verifier` whose subject matches `subject` (SQL LIKE; `%` only where a part
+/// of the subject cannot be known, such as the watcher's stage), seen after
+/// the injection; and which other findings the fault accounts for.
 struct Detection: Sendable {
+    var zone: String
     var verifier: String
     var kinds: [FindingKind]
     var subject: String
     /// The findings live in the File Journal's database (cross-zone verifier).
     var inJournal = false
-}
-
-/// One injected fault and what became of it.
-public struct FaultReport: Sendable, Codable {
-    public var `class`: String
-    public var target: String
-    public var detected: Bool
-    public var verifier: String?
-    public var finding: String?
-    public var seconds_to_detect: Double?
-    public var repaired: Bool
-}
-
-/// The DRT report (`--json`).
-public struct DRTReport: Sendable, Codable {
-    public var injected: Int
-    public var detected: Int
-    public var seed: UInt64
-    public var faults: [FaultReport]
+    /// Subjects (LIKE patterns) of the other findings this fault explains:
+    /// the same damage seen by another verifier, or its consequences.
+    var explains: [String] = []
 }
