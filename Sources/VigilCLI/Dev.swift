@@ -5,7 +5,7 @@ import VigilDev
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a local staging cluster: private Postgres, dev Kafka broker, nodes, frontends, masters.",
-        subcommands: [Up.self, Status.self, Down.self])
+        subcommands: [Up.self, Status.self, Down.self, PrometheusConfig.self])
 
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
