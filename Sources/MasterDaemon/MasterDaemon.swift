@@ -16,7 +16,9 @@ struct MasterDaemon: AsyncParsableCommand {
             it again before it replaces anything. Kill it at any time: work resumes from the \
             index. Trash, unlink, install-over and drain are capped per window at a share \
             of each node's and of the zone's extents (blast_radius_exceeded findings); \
-            `vigil drain N --lift-blast-radius-cap` lifts it for a decommission. \
+            `vigil drain N --lift-blast-radius-cap` lifts it for a decommission. A dead node's \
+            volumes (`vigil nodes retire N --dead`, or --dead-after-seconds) are copied back to R \
+            replicas on other nodes from verified copies. \
             Settings also come from VIGIL_MASTER_<SETTING> or a JSON --config file.
             """)
 
@@ -40,6 +42,12 @@ struct MasterDaemon: AsyncParsableCommand {
     var blastRadiusMinNodeExtents: Int?
     @Option(name: .customLong("blast-radius-min-zone-extents"), help: "The zone cap never goes below this many extents per window (default 256).")
     var blastRadiusMinZoneExtents: Int?
+    @Option(name: .customLong("dead-after-seconds"), help: """
+        Declare a node dead after this long without answering a health probe, and re-create its replicas \
+        elsewhere within the blast-radius cap (default 0: off; an operator runs `vigil nodes retire N --dead`). \
+        Keep it well above a restart.
+        """)
+    var deadAfterSeconds: Int?
     @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
@@ -64,6 +72,8 @@ struct MasterDaemon: AsyncParsableCommand {
         cap.minimumNodeExtents = try settings.int("blast-radius-min-node-extents", option: blastRadiusMinNodeExtents, default: cap.minimumNodeExtents)
         cap.minimumZoneExtents = try settings.int("blast-radius-min-zone-extents", option: blastRadiusMinZoneExtents, default: cap.minimumZoneExtents)
         masterConfig.blastRadius = cap
+        let deadAfter = try settings.int("dead-after-seconds", option: deadAfterSeconds, default: 0)
+        masterConfig.deadAfter = deadAfter > 0 ? .seconds(deadAfter) : nil
         masterConfig.host = settings.string("host", option: host) ?? masterConfig.host
         masterConfig.port = try settings.int("port", option: port, default: masterConfig.port)
 

@@ -6,19 +6,24 @@ import VigilPostgres
 /// A drain is judged whole against the trash budget (a drain's destructive step
 /// is moving the old extents into trash) before its first replica moves.
 struct BlastRadiusRound: Sendable {
-    static let actions = ["trash", "unlink", "install-over", "drain"]
+    static let actions = ["trash", "unlink", "install-over", "drain", "rereplicate"]
 
     var trash: BlastRadiusBudget
     var unlink: BlastRadiusBudget
     var installOver: BlastRadiusBudget
     /// Counts trash steps; only its refusals are used (a drain spends nothing up front).
     var drain: BlastRadiusBudget
+    /// Replicas of a dead node marked lost and re-created elsewhere (an operator's
+    /// `vigil nodes retire N --dead` lifts it for that node; a node declared dead
+    /// by the master's --dead-after stays within it).
+    var rereplicate: BlastRadiusBudget
 
     init(cap: BlastRadiusCap, history: DestructiveHistory) {
         trash = BlastRadiusBudget(action: "trash", cap: cap, history: history)
         unlink = BlastRadiusBudget(action: "unlink", cap: cap, history: history)
         installOver = BlastRadiusBudget(action: "install-over", cap: cap, history: history)
         drain = BlastRadiusBudget(action: "trash", cap: cap, history: history)
+        rereplicate = BlastRadiusBudget(action: "rereplicate", cap: cap, history: history)
     }
 
     func refusals(of action: String) -> [BlastRadiusBudget.Refusal] {
@@ -26,6 +31,7 @@ struct BlastRadiusRound: Sendable {
         case "trash": trash
         case "unlink": unlink
         case "install-over": installOver
+        case "rereplicate": rereplicate
         default: drain
         }
         return budget.refusals.values.sorted { $0.node < $1.node }
@@ -68,7 +74,7 @@ extension Master {
             \(action) on \(name) (node \(worst.node)) would touch \(worst.wouldTouch) extents of the node within \(Int(cap.windowSeconds)) s \
             (cap \(worst.nodeCap): \(Int(cap.nodeShare * 100))% of its extents, at least \(cap.minimumNodeExtents)) and \(worst.zoneWouldTouch) of the zone \
             (cap \(worst.zoneCap): \(Int(cap.zoneShare * 100))%, at least \(cap.minimumZoneExtents)); refused, left pending. \
-            For a real decommission: vigil drain \(worst.node) --lift-blast-radius-cap
+            \(action == "rereplicate" ? "For a node lost for good: vigil nodes retire \(worst.node) --dead" : "For a real decommission: vigil drain \(worst.node) --lift-blast-radius-cap")
             """
         let details: [String: Any] = [
             "action": action, "node": "\(worst.node)", "node_name": name, "would_touch": "\(worst.wouldTouch)",

@@ -57,14 +57,18 @@ extension Master {
         defer { try? FileManager.default.removeItem(atPath: staged) }
         let expected = Set(try await index.liveKeys(in: volume))
         try await node(source).downloadExtent(name, to: staged)
-        try await verifyCopy(at: staged, volume: volume, generation: UInt32(old.generation), expected: expected)
-        try await node(target).installExtent(name, from: staged)
+        let generation = try await installGeneration(volume: volume, source: old.generation, on: target, replicas: replicas)
+        try await restamp(staged, generation: generation)
+        try await verifyCopy(at: staged, volume: volume, generation: generation, expected: expected)
+        try await installRecorded(
+            staged, as: ExtentName(volume: UInt64(volume), generation: generation), on: target,
+            reason: "drain: volume \(volume) moves from \(source.name) to \(target.name)")
         guard try await holdsAll(expected, volume: volume, on: target) else { throw RepairError("the copy on \(target.name) lacks blocks") }
         try await index.pool.withConnection { c in
             try await c.query("""
                 INSERT INTO volume_replicas (volume_id, node_id, generation, state) VALUES ($1, $2, $3, 'live')
                 ON CONFLICT (volume_id, node_id) DO UPDATE SET state = 'live', generation = EXCLUDED.generation, updated_at = now()
-                """, [.int64(volume), .int32(Int32(target.id)), .int32(Int32(old.generation))])
+                """, [.int64(volume), .int32(Int32(target.id)), .int32(Int32(generation))])
         }
         _ = try await index.recordInstruction(
             kind: "trash", node: source.id, volume: volume, generation: old.generation,

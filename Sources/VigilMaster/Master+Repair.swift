@@ -45,8 +45,10 @@ extension Master {
         // Replacing an extent the node holds is destructive (a bad script queueing
         // repairs of a node's healthy replicas replaces all of them): capped.
         // Restoring a missing one is not.
-        let holds = try await node(target.node).listExtents().contains { $0.volume == UInt64(volume.id) && $0.location == "extents" }
-        if holds, !round.installOver.admit(node: target.node.id) {
+        let held = try await node(target.node).listExtents()
+            .filter { $0.volume == UInt64(volume.id) && $0.location == "extents" }
+            .map { ExtentName(volume: $0.volume, generation: $0.generation) }
+        if !held.isEmpty, !round.installOver.admit(node: target.node.id) {
             throw BlastRadiusRefused(action: "install-over", node: target.node.id)
         }
         var reasons: [String] = []
@@ -57,17 +59,27 @@ extension Master {
                 if volume.state != "sealed" { try await node(source.node).seal(volume: UInt64(volume.id)) }
                 let sourceName = ExtentName(volume: UInt64(volume.id), generation: UInt32(source.generation))
                 try await node(source.node).downloadExtent(sourceName, to: staged)
-                try await verifyCopy(at: staged, volume: volume.id, generation: UInt32(source.generation), expected: expected)
-                let targetName = ExtentName(volume: UInt64(volume.id), generation: UInt32(source.generation))
-                try await node(target.node).installExtent(targetName, from: staged)
-                if holds { try await index.recordDestructiveStep(action: "install-over", node: target.node.id, volume: volume.id, generation: source.generation) }
+                // A new generation when the node has a file of the volume: the copy
+                // never takes the name of the one it replaces (which goes to trash).
+                let generation = try await installGeneration(volume: volume.id, source: source.generation, on: target.node, replicas: replicas)
+                try await restamp(staged, generation: generation)
+                try await verifyCopy(at: staged, volume: volume.id, generation: generation, expected: expected)
+                // Out of service before it leaves extents/; back to live once the copy verifies there.
+                try await index.setReplicaState(volume: volume.id, node: target.node.id, state: "repairing")
+                try await trashReplaced(held, on: target.node, reason: "repair \(request.id): replaced by a verified copy from \(source.node.name) (\(request.reason))")
+                let targetName = ExtentName(volume: UInt64(volume.id), generation: generation)
+                try await installRecorded(staged, as: targetName, on: target.node, reason: "repair \(request.id): verified copy from \(source.node.name)")
+                if !held.isEmpty { try await index.recordDestructiveStep(action: "install-over", node: target.node.id, volume: volume.id, generation: Int(generation)) }
                 // Verify there: the target now answers present for every live block.
                 guard try await holdsAll(expected, volume: volume.id, on: target.node) else { throw RepairError("installed copy lacks blocks on \(target.node.name)") }
                 let revived = try await index.pool.withConnection { c in
-                    try await c.query("""
-                        UPDATE volume_replicas SET state = 'live', updated_at = now()
-                        WHERE volume_id = $1 AND node_id = $2 AND state <> 'trashed' RETURNING 1
-                        """, [.int64(volume.id), .int32(Int32(target.node.id))]).count
+                    try await c.transaction { tx in
+                        try await tx.query("UPDATE volumes SET generation = greatest(generation, $2) WHERE id = $1", [.int64(volume.id), .int32(Int32(generation))])
+                        return try await tx.query("""
+                            UPDATE volume_replicas SET state = 'live', generation = $3, updated_at = now()
+                            WHERE volume_id = $1 AND node_id = $2 AND state <> 'trashed' RETURNING 1
+                            """, [.int64(volume.id), .int32(Int32(target.node.id)), .int32(Int32(generation))]).count
+                    }
                 }
                 if revived == 0 { logger.warning("replica trashed while it was rebuilt; it stays trashed", metadata: ["vigil.volume": "\(volume.id)", "vigil.node": "\(target.node.name)"]) }
                 return source.node.name

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 import VigilCore
 import VigilNodeClient
 import VigilPostgres
@@ -20,6 +21,9 @@ public final class Master: Service, Sendable {
     let unlinksRefused = Counter(label: "vigil_master_unlinks_refused_total")
     let volumesCompacted = Counter(label: "vigil_master_volumes_compacted_total")
     let blastRadiusRefusals = Counter(label: "vigil_master_blast_radius_refusals_total")
+    let rereplications = Counter(label: "vigil_master_rereplications_total")
+    let volumesBelowReplication = Gauge(label: "vigil_master_volumes_below_replication")
+    let liveness = Mutex(NodeLiveness())
 
     public init(config: MasterConfig, logger: Logger) throws {
         self.config = config
@@ -35,14 +39,17 @@ public final class Master: Service, Sendable {
         }
     }
 
-    /// One round: seal closed volumes, work through the repair queue, GC, drain,
-    /// trash and unlink — every destructive step within the blast-radius cap.
+    /// One round: seal closed volumes, work through the repair queue, GC,
+    /// re-replicate dead nodes' volumes, drain, trash and unlink — every destructive step within the blast-radius cap.
     public func runOnce() async {
         var round: BlastRadiusRound?
         var completed = false
         do {
             try await sealClosedVolumes()
-            round = BlastRadiusRound(cap: config.blastRadius, history: try await index.destructiveHistory(windowSeconds: config.blastRadius.windowSeconds))
+            if let deadAfter = config.deadAfter { try await declareUnansweredNodesDead(after: deadAfter) }
+            var history = try await index.destructiveHistory(windowSeconds: config.blastRadius.windowSeconds)
+            history.steps["rereplicate"] = try await index.rereplicationSteps(windowSeconds: config.blastRadius.windowSeconds)
+            round = BlastRadiusRound(cap: config.blastRadius, history: history)
             // A bounded number of repairs per round, so that trash, unlink and
             // drain work keeps moving behind a long queue of repairs. A repair the
             // cap refuses goes back to the queue and is skipped for this round.
@@ -52,6 +59,7 @@ public final class Master: Service, Sendable {
                 if await !execute(request, round: &round!) { deferred.append(request.id) }
             }
             if let threshold = config.gcThreshold { try await collectGarbage(threshold: threshold, round: &round!) }
+            try await rereplicate(round: &round!)
             try await drainNodes(round: &round!)
             try await executeTrashInstructions(round: &round!)
             try await unlinkInspectedTrash(round: &round!)

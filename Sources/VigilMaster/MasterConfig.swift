@@ -19,6 +19,11 @@ public struct MasterConfig: Sendable {
     /// How much of a node's and the zone's extents trash, unlink, install-over and
     /// drain may touch per window (default 10% of a node, 5% of the zone, per hour).
     public var blastRadius = BlastRadiusCap()
+    /// A node that answers no health probe for this long is declared dead and its
+    /// replicas are re-created on other nodes (within the blast-radius cap); nil
+    /// (the default) leaves that to an operator (`vigil nodes retire N --dead`).
+    /// Keep it well above a restart or a maintenance reboot.
+    public var deadAfter: Duration? = nil
 
     public init(zone: String, databaseURL: String, nodeToken: String, workDirectory: String) {
         self.zone = zone

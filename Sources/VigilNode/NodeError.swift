@@ -14,6 +14,8 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
     case alreadyExists(String)
     /// The volume's extent kept changing on disk while the node looked; retry.
     case extentChanging(volume: UInt64)
+    /// An install found an extent of the volume in `extents/`: never installed over.
+    case extentLive(volume: UInt64, existing: String)
 
     public var code: String {
         switch self {
@@ -27,13 +29,14 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .noSuchExtent: "no_such_extent"
         case .alreadyExists: "already_exists"
         case .extentChanging: "extent_changing"
+        case .extentLive: "extent_live"
         }
     }
 
     public var status: Int {
         switch self {
         case .unknownVolume, .notFound, .noSuchExtent: 404
-        case .generationConflict, .sealed, .alreadyExists: 409
+        case .generationConflict, .sealed, .alreadyExists, .extentLive: 409
         case .keyMismatch, .badExtent: 422
         case .corruptRecord: 500
         case .extentChanging: 503
@@ -53,6 +56,8 @@ public enum NodeError: Error, Sendable, CustomStringConvertible {
         case .alreadyExists(let p):
             "\(p) already exists and the node never replaces it; unlink or restore that file first, or check why it is there"
         case .extentChanging(let v): "volume \(v)'s extent changed on disk while being read; retry"
+        case .extentLive(let v, let existing):
+            "volume \(v) already has extents/\(existing); the node never installs over an extent: move it to trash by a recorded instruction first (POST /v1/extents/\(existing)/trash?instruction=ID)"
         }
     }
 }

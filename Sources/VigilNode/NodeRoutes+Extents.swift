@@ -37,7 +37,8 @@ extension NodeRoutes {
             let staged = store.path(of: name, in: .extents) + ".incoming-\(UUID().uuidString)"
             try await receive(request.body, into: staged)
             try await nodeCall { try await store.install(name, stagedPath: staged) }
-            logger.info("installed extent", metadata: [LogKey.extent: "\(name)"])
+            let instruction = request.uri.queryParameters.get("instruction") ?? "none"
+            logger.notice("installed extent", metadata: [LogKey.extent: "\(name)", LogKey.instruction: "\(instruction)"])
             return Response(status: .ok)
         }
         v1.post("extents/:name/trash") { request, context in

@@ -33,13 +33,16 @@ extension NodeStore {
         }
     }
 
-    /// Verifies an extent written aside at `stagedPath`, syncs it, then renames
-    /// it into `extents/` in place of the volume's current extent (directory
-    /// synced), reindexes, and unlinks the old extent if it had another name.
-    /// The current extent's lock is held meanwhile: no append lands in the file
-    /// being replaced.
+    /// Verifies an extent written aside at `stagedPath` (in `extents/`), syncs
+    /// it, then links it into place under its name and serves it. An install
+    /// never replaces or deletes anything: while the volume has an extent in
+    /// `extents/` (any generation) it is refused (`409 extent_live`), and the
+    /// name is created without replacing (link, which fails when the name is
+    /// taken, `409 already_exists`), so a racing create cannot be replaced
+    /// either. The older extent leaves by a recorded trash instruction first.
     public func install(_ name: ExtentName, stagedPath: String) async throws {
         let target = path(of: name, in: .extents)
+        let extentsDirectory = extentsDirectory
         let rejected = try await blockingIO { [self] () throws -> ExtentScanReport? in
             do {
                 let report = try ExtentReader(path: stagedPath).scan()
@@ -49,22 +52,21 @@ extension NodeStore {
                 }
                 try syncFile(at: stagedPath)
                 try lockingCurrent(name.volume) { current in
-                    try renameDurably(from: stagedPath, to: target)
+                    if let current { throw NodeError.extentLive(volume: name.volume, existing: current.name.description) }
+                    // An extent of the volume the node does not serve (one it could not open) counts too.
+                    if let other = try Self.extentFile(of: name.volume, in: extentsDirectory) {
+                        throw NodeError.extentLive(volume: name.volume, existing: other.description)
+                    }
+                    do {
+                        try moveWithoutReplacing(from: stagedPath, to: target)
+                    } catch let error as FileIOError where error.isAlreadyExists {
+                        throw NodeError.alreadyExists("extents/\(name)")
+                    }
                     let (extent, entries) = try VolumeExtent.open(name: name, path: target)
-                    current?.retireLocked()
                     state.withLock { s in
                         _ = s.index.removeLive(volume: name.volume)
                         s.index.addLive(volume: name.volume, entries)
                         s.volumes[name.volume] = extent
-                    }
-                    if let current, current.name != name {
-                        do {
-                            try unlinkDurably(current.path)
-                        } catch {
-                            logger.error("could not unlink the extent an install replaced", metadata: [
-                                "vigil.extent": "\(current.name)", "vigil.error": "\(error)",
-                            ])
-                        }
                     }
                 }
                 return nil
@@ -77,6 +79,11 @@ extension NodeStore {
             let problems = report.problems.prefix(5).map { $0.description }.joined(separator: "; ")
             throw NodeError.badExtent(problems.isEmpty ? "header names another volume or generation" : problems)
         }
+    }
+
+    /// The name of a file in `directory` holding an extent of `volume`, if any.
+    static func extentFile(of volume: UInt64, in directory: String) throws -> ExtentName? {
+        try FileManager.default.contentsOfDirectory(atPath: directory).lazy.compactMap(ExtentName.init).first { $0.volume == volume }
     }
 
     /// Moves an extent into `trash/`, never replacing a file already there

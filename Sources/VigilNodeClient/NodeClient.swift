@@ -84,15 +84,17 @@ public struct NodeClient: Sendable {
         try await blockingIO { try file.sync() }
     }
 
-    /// Uploads the extent at `path`; the node verifies it before putting it in place.
-    public func installExtent(_ name: ExtentName, from path: String) async throws {
+    /// Uploads the extent at `path`; the node verifies it before putting it in
+    /// place, and refuses (`409 extent_live`) while it holds an extent of the
+    /// volume. `instruction`: the recorded install instruction (logged by the node).
+    public func installExtent(_ name: ExtentName, from path: String, instruction: Int64? = nil) async throws {
         let file = try RawFile.openForReading(path: path)
         let size = try file.size()
         let chunks = AsyncThrowingStream<ByteBuffer, Error>(unfolding: {
             let chunk = try await blockingIO { try file.readNext(upTo: 1 << 20) }
             return chunk.isEmpty ? nil : ByteBuffer(bytes: chunk)
         })
-        var request = makeRequest(.PUT, "/v1/extents/\(name)")
+        var request = makeRequest(.PUT, "/v1/extents/\(name)" + (instruction.map { "?instruction=\($0)" } ?? ""))
         request.body = .stream(chunks, length: .known(Int64(size)))
         try await check(try await run(request, timeout: .minutes(30)))
     }

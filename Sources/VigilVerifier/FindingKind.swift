@@ -40,6 +40,7 @@ extension FindingKind {
     public static let unjustifiedTrash = FindingKind(rawValue: "unjustified_trash")
     public static let unjustifiedRestore = FindingKind(rawValue: "unjustified_restore")
     public static let unjustifiedUnlink = FindingKind(rawValue: "unjustified_unlink")
+    public static let unjustifiedInstall = FindingKind(rawValue: "unjustified_install")
     public static let extentDeleted = FindingKind(rawValue: "extent_deleted")
     public static let extentMovedOut = FindingKind(rawValue: "extent_moved_out")
     public static let extentMissing = FindingKind(rawValue: "extent_missing")
@@ -78,6 +79,8 @@ extension FindingKind {
         Entry(kind: .unjustifiedRestore, verifier: "extent-referee", severity: .critical, meaning: "an extent moved back from trash/ with no recorded restore instruction"),
         Entry(kind: .unjustifiedUnlink, verifier: "extent-referee", severity: .critical,
               meaning: "an extent left trash/ without an unlink instruction after a passed inspection and the retention"),
+        Entry(kind: .unjustifiedInstall, verifier: "extent-referee", severity: .critical,
+              meaning: "an extent appeared in extents/ with no recorded install instruction for its generation (nor as a volume the index just created there)"),
         Entry(kind: .extentDeleted, verifier: "extent-referee", severity: .critical, meaning: "an extent was unlinked from extents/ (extents are only unlinked from trash/)"),
         Entry(kind: .extentMovedOut, verifier: "extent-referee", severity: .critical, meaning: "an extent was renamed or moved out of extents/"),
         Entry(kind: .extentMissing, verifier: "extent-referee", severity: .critical, meaning: "the index says this node holds a live replica that extents/ does not have"),

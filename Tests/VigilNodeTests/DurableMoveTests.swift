@@ -91,24 +91,35 @@ struct DurableMoveTests {
         }
     }
 
-    /// An install replaces the open extent being written: appends after it go
-    /// to the installed file, none to the replaced one.
+    /// An install never replaces the extent being written: refused while it is
+    /// in extents/ (every block still there, appends still land in it); once the
+    /// old extent left by trash, the installed file is served and appended to.
     @Test(.timeLimit(.minutes(2)))
-    func installRetiresTheReplacedWriter() async throws {
+    func installRefusedOverALiveExtent() async throws {
         let node = try TempNode()
         defer { node.cleanUp() }
         let name = ExtentName(volume: 1, generation: 1)
         let old = try await node.fill(volume: 1, count: 4, seal: false)
         let staged = node.path(name) + ".incoming-test"
-        let writer = try ExtentWriter.create(path: staged, header: ExtentHeader(volume: 1, generation: 1, createdAtMicros: 1))
+        let writer = try ExtentWriter.create(path: staged, header: ExtentHeader(volume: 1, generation: 2, createdAtMicros: 1))
         for block in old.prefix(2) { try writer.append(key: block.key, data: block.data, writtenAtMicros: 1) }
         try writer.sync()
-        try await node.store.install(name, stagedPath: staged)
-        #expect(node.presence(old, volume: 1) == [.present, .present, .absent, .absent])
+        let refused = await nodeError { try await node.store.install(ExtentName(volume: 1, generation: 2), stagedPath: staged) }
+        #expect(refused?.code == "extent_live" && refused?.status == 409)
+        #expect(node.presence(old, volume: 1) == [.present, .present, .present, .present])
+        #expect(!FileManager.default.fileExists(atPath: staged), "the refused copy is not left behind")
+
+        try await node.store.trash(name)
+        let again = node.path(name) + ".incoming-again"
+        let copy = try ExtentWriter.create(path: again, header: ExtentHeader(volume: 1, generation: 2, createdAtMicros: 1))
+        for block in old.prefix(2) { try copy.append(key: block.key, data: block.data, writtenAtMicros: 1) }
+        try copy.sync()
+        try await node.store.install(ExtentName(volume: 1, generation: 2), stagedPath: again)
+        #expect(node.presence(old, volume: 1) == [.present, .present, .trashOnly, .trashOnly])
         let data = Array("after the install".utf8)
         _ = try await node.store.put(volume: 1, key: .of(data), data: data)
         #expect(try await node.store.get(volume: 1, key: .of(data)) == data)
-        let keys = try ExtentReader(path: node.path(name)).scanEntries().map(\.key)
+        let keys = try ExtentReader(path: node.path(ExtentName(volume: 1, generation: 2))).scanEntries().map(\.key)
         #expect(keys == [old[0].key, old[1].key, .of(data)])
         #expect(node.store.checkExtentsOnDisk().isEmpty)
     }

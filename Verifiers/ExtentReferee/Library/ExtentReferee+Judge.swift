@@ -29,6 +29,19 @@ extension ExtentReferee {
         return try await !index.instructions(kind: kind, node: config.nodeID, volume: volume, generation: Int(name.generation)).isEmpty
     }
 
+    /// How long after the index created a volume on this node its extent may
+    /// appear without an install instruction (the node creates it right after).
+    static let newVolumeSeconds = 120.0
+
+    /// Whether an extent appearing in extents/ is an instructed install (the
+    /// latest instruction for exactly this generation is an install) or a volume
+    /// the index just created on this node.
+    func installJustified(_ name: ExtentName) async throws -> Bool {
+        guard let volume = Int64(exactly: name.volume) else { return false }
+        if try await index.installIsLatestInstruction(node: config.nodeID, volume: volume, generation: Int(name.generation)) { return true }
+        return try await index.isNewVolume(node: config.nodeID, volume: volume, generation: Int(name.generation), withinSeconds: Self.newVolumeSeconds)
+    }
+
     /// Checks one transition against the recorded instructions.
     func judge(_ transition: Transition) async throws {
         var findings: [Finding] = []
@@ -41,8 +54,12 @@ extension ExtentReferee {
             if try await !hasInstruction("restore", name) {
                 findings.append(finding(.unjustifiedRestore, name, "moved back from trash/ with no recorded restore instruction"))
             }
-        case .installed(let name):
-            logger.info("extent replaced by a verified copy", metadata: ["vigil.extent": "\(name)"])
+        case .installed(let name), .appeared(let name):
+            if try await installJustified(name) {
+                logger.info("extent appeared by a recorded install or a new volume", metadata: ["vigil.extent": "\(name)"])
+            } else {
+                findings.append(finding(.unjustifiedInstall, name, "appeared in extents/ with no recorded install instruction for this generation, and is no volume the index just created here"))
+            }
         case .deletedFromExtents(let name):
             findings.append(finding(.extentDeleted, name, "unlinked from extents/: extents are only ever unlinked from trash/"))
         case .movedAway(let name, let to):
@@ -86,6 +103,8 @@ extension ExtentReferee {
             }
         }
         let states = Dictionary(replicas.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+        // Every replica row of this node (any age or state) and every extent installed by instruction.
+        let known = try await index.replicaNames(node: config.nodeID).union(index.installedExtents(node: config.nodeID))
         var findings: [Finding] = []
         var clean: [String] = []
         for name in Set(states.keys).union(trash).union(extents) {
@@ -96,6 +115,9 @@ extension ExtentReferee {
             }
             if state == "trashed", !trash.contains(name), !extents.contains(name), try await !hasInstruction("unlink", name) {
                 conditions.append(finding(.unjustifiedUnlink, name, "gone from trash/ with no unlink instruction"))
+            }
+            if extents.contains(name), !known.contains([Int64(clamping: name.volume), Int64(name.generation)]) {
+                conditions.append(finding(.unjustifiedInstall, name, "in extents/ with no replica row on this node and no recorded install instruction"))
             }
             if trash.contains(name), try await !hasInstruction("trash", name) {
                 conditions.append(finding(.unjustifiedTrash, name, "in trash/ with no recorded delete instruction"))

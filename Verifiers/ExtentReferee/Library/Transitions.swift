@@ -6,8 +6,13 @@ enum Transition: Sendable, Equatable {
     case trashed(ExtentName)
     /// trash/ → extents/.
     case restored(ExtentName)
-    /// A staged copy renamed over an extent (a repair's install).
+    /// A staged copy renamed over an extent name (how installs were done before
+    /// they became no-replace links).
     case installed(ExtentName)
+    /// A new name in extents/: an install (a verified copy linked into place) or
+    /// a volume the node created. Justified only by a recorded install
+    /// instruction, or by the index having just created the volume on this node.
+    case appeared(ExtentName)
     case deletedFromExtents(ExtentName)
     case unlinkedFromTrash(ExtentName)
     /// Left the watched directories, or was renamed to anything but its trash name.
@@ -39,7 +44,8 @@ struct TransitionPairing {
                 guard let name = ExtentName(event.name) else { continue }
                 out.append(event.directory == "extents" ? .deletedFromExtents(name) : .unlinkedFromTrash(name))
             case .created:
-                continue
+                guard event.directory == "extents", let name = ExtentName(event.name) else { continue }
+                out.append(.appeared(name))
             }
         }
         for (cookie, event) in froms {

@@ -64,9 +64,10 @@ extension TrashInspector {
             return Dictionary(uniqueKeysWithValues: rows.map { ($0.key, .failed("live in volume \(volume), which is not in the index")) })
         }
         // This extent's own replica row never counts, whatever its state says (it
-        // may still say live for a moment after the extent moved to trash).
+        // may still say live for a moment after the extent moved to trash); a
+        // copy of another generation on the same node (a repair's) does.
         let replicas = try await index.replicas(of: volume).filter {
-            $0.state == "live" && !($0.node.id == trashNode && UInt64(volume) == name.volume)
+            $0.state == "live" && !($0.node.id == trashNode && UInt64(volume) == name.volume && $0.generation == Int(name.generation))
         }
         guard replicas.count >= record.replication else {
             let reason = "live in volume \(volume), which has \(replicas.count) live replicas besides this extent; \(record.replication) needed"

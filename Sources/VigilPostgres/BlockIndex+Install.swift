@@ -1,0 +1,50 @@
+/// Installs as recorded instructions, and what justifies an extent appearing
+/// in a node's `extents/`.
+extension BlockIndex {
+    /// Records an install instruction before an extent is sent to a node; returns its id.
+    public func recordInstall(node: Int, volume: Int64, generation: Int, reason: String) async throws -> Int64 {
+        try await recordInstruction(kind: "install", node: node, volume: volume, generation: generation, reason: reason)
+    }
+
+    /// Whether the latest instruction recorded for the extent is an install: an
+    /// older install does not justify the extent coming back after a later trash.
+    public func installIsLatestInstruction(node: Int, volume: Int64, generation: Int) async throws -> Bool {
+        try await pool.withConnection { c in
+            let rows = try await c.query("""
+                SELECT kind FROM extent_instructions WHERE node_id = $1 AND volume_id = $2 AND generation = $3 ORDER BY id DESC LIMIT 1
+                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation))])
+            return rows.count == 1 && rows.string(0, 0) == "install"
+        }
+    }
+
+    /// Whether the extent is a volume the index created on this node within the
+    /// last `seconds` (an allocator's or GC's new volume: its replica row of that
+    /// generation is written before the node creates the file).
+    public func isNewVolume(node: Int, volume: Int64, generation: Int, withinSeconds seconds: Double) async throws -> Bool {
+        try await pool.withConnection { c in
+            try await c.query("""
+                SELECT 1 FROM volumes v JOIN volume_replicas r ON r.volume_id = v.id
+                WHERE v.id = $2 AND r.node_id = $1 AND r.generation = $3 AND v.created_at > now() - make_interval(secs => $4)
+                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation)), .float64(seconds)]).count > 0
+        }
+    }
+
+    /// The (volume, generation) of every replica row the index has for `node`, whatever its state or age.
+    public func replicaNames(node: Int) async throws -> Set<[Int64]> {
+        try await pool.withConnection { c in
+            let rows = try await c.query("SELECT volume_id, generation FROM volume_replicas WHERE node_id = $1", [.int32(Int32(node))])
+            return Set(try (0..<rows.count).map { [try rows.int64($0, 0), try rows.int64($0, 1)] })
+        }
+    }
+
+    /// Extents of `node` whose latest instruction is an install.
+    public func installedExtents(node: Int) async throws -> Set<[Int64]> {
+        try await pool.withConnection { c in
+            let rows = try await c.query("""
+                SELECT DISTINCT ON (volume_id, generation) volume_id, generation, kind FROM extent_instructions
+                WHERE node_id = $1 ORDER BY volume_id, generation, id DESC
+                """, [.int32(Int32(node))])
+            return Set(try (0..<rows.count).filter { rows.string($0, 2) == "install" }.map { [try rows.int64($0, 0), try rows.int64($0, 1)] })
+        }
+    }
+}
