@@ -11,7 +11,8 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Each daemon (up or not, its current pass and ETA); per verifier and scope its last complete pass, the next due and its open findings by severity.",
         discussion: """
             The next pass is due one pass period (the zone's cadence profile, as the gate uses it) \
-            after the last complete one; a scope with no complete pass in 1.5 periods is OVERDUE.
+            after the last complete one; a scope with no complete pass for 1.5 periods (and at least \
+            \(Int(StatusReport.overdueFloor)) s past due, so a busy dev cluster does not flap) is OVERDUE.
             """)
     @OptionGroup var cluster: ClusterLocation
     @Flag(help: "Print the status as JSON.") var json = false
@@ -53,6 +54,9 @@ struct StatusCommand: AsyncParsableCommand {
 
 /// What `vigil status` shows, and its `--json`.
 struct StatusReport: Encodable {
+    /// Seconds past its due time before a pass counts as overdue, whatever the profile.
+    static let overdueFloor = 30.0
+
     struct Daemon: Encodable {
         var name: String
         /// up, down, unhealthy or not answering.
@@ -94,7 +98,7 @@ struct StatusReport: Encodable {
                     s.last_complete_pass = iso(last)
                     if let period = GateCadence.passPeriod(s.verifier, profile: profile) {
                         s.next_due = iso(last + period)
-                        s.overdue = now > last + 1.5 * period
+                        s.overdue = now > last + max(1.5 * period, period + StatusReport.overdueFloor)
                     }
                 }
                 scopes["\(s.verifier)\t\(s.scope)"] = s
