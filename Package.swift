@@ -307,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "VigilCoreTests",
             dependencies: [
-                "VigilCore",
+                "VigilCore", "Fuzz",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Corpus"), .copy("FuzzSeeds")]),
