@@ -14,25 +14,28 @@ extension DRT {
             let item = injected[i]
             injected[i].report = FaultReport(
                 seed: item.seed, class: item.fault.rawValue, target: item.target,
-                expected: "\(item.detection.verifier) \(item.detection.kinds.map(\.rawValue).joined(separator: "|")) \(item.detection.subject)",
+                expected: item.detection.matchers.map { "\($0.verifier) \($0.kinds.map(\.rawValue).joined(separator: "|")) \($0.subject)" }.joined(separator: " or "),
                 detected: false, repairable: item.fault.repairable, repaired: false)
         }
         let deadline = ContinuousClock.now + timeout
         while true {
             for i in injected.indices where injected[i].report?.detected != true {
                 let item = injected[i]
-                let rows = try await databases[item.detection.inJournal ? "journal" : item.detection.zone]!.query("""
-                    SELECT kind, subject, greatest(extract(epoch FROM first_seen), $4) - $4 FROM findings
-                    WHERE verifier = $1 AND kind = ANY(string_to_array($2, ',')) AND subject LIKE $3 AND extract(epoch FROM last_seen) >= $4
-                    ORDER BY first_seen LIMIT 1
-                    """, [.text(item.detection.verifier), .text(item.detection.kinds.map(\.rawValue).joined(separator: ",")), .text(item.detection.subject),
-                          .float64(item.injectedAt - 1)])
-                guard rows.count == 1 else { continue }
+                var found: (verifier: String, rows: PostgresRows)?
+                for m in item.detection.matchers where found == nil {
+                    let rows = try await databases[item.detection.inJournal ? "journal" : item.detection.zone]!.query("""
+                        SELECT kind, subject, greatest(extract(epoch FROM first_seen), $4) - $4 FROM findings
+                        WHERE verifier = $1 AND kind = ANY(string_to_array($2, ',')) AND subject LIKE $3 AND extract(epoch FROM last_seen) >= $4
+                        ORDER BY first_seen LIMIT 1
+                        """, [.text(m.verifier), .text(m.kinds.map(\.rawValue).joined(separator: ",")), .text(m.subject), .float64(item.injectedAt - 1)])
+                    if rows.count == 1 { found = (m.verifier, rows) }
+                }
+                guard let (verifier, rows) = found else { continue }
                 injected[i].report?.detected = true
-                injected[i].report?.verifier = item.detection.verifier
+                injected[i].report?.verifier = verifier
                 injected[i].report?.finding = "\(try rows.string(0, 0)) \(try rows.string(0, 1))"
                 injected[i].report?.seconds_to_detect = max(0, try rows.float64(0, 2) - 1)
-                log("seed \(item.seed): detected \(item.fault.rawValue) by \(item.detection.verifier): \(try rows.string(0, 0))")
+                log("seed \(item.seed): detected \(item.fault.rawValue) by \(verifier): \(try rows.string(0, 0))")
                 try await undo(&injected[i])
             }
             if injected.allSatisfy({ $0.report?.detected == true }) || ContinuousClock.now >= deadline { break }

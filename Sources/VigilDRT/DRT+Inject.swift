@@ -76,7 +76,8 @@ extension DRT {
     /// The scrubber's finding on one replica's extent, and what else that damage explains.
     func scrubbed(_ z: Int, node: Int, volume: Int64, name: ExtentName, kinds: [String]) -> Detection {
         Detection(zone: zones[z].zone.name, verifier: "disk-scrubber", kinds: kinds.map(FindingKind.init(rawValue:)),
-                  subject: "node/\(node)/extents/\(name)", explains: Self.replicaExplains(node: node, volume: volume))
+                  subject: "node/\(node)/extents/\(name)", explains: Self.replicaExplains(node: node, volume: volume),
+                  alternative: ("metadata-scanner", [.missing], "node/\(node)/volume/\(volume)/block/%"))
     }
 
     /// Subjects a damaged replica accounts for: any verifier's view of that

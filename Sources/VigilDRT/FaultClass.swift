@@ -69,4 +69,13 @@ struct Detection: Sendable {
     /// Subjects (LIKE patterns) of the other findings this fault explains:
     /// the same damage seen by another verifier, or its consequences.
     var explains: [String] = []
+    /// Another verifier's finding that names the same damage as exactly, e.g.
+    /// the metadata scanner's `missing` for a block of the damaged replica when
+    /// the node stopped serving it (and the repair followed) before the
+    /// rate-limited scrubber reached the file.
+    var alternative: (verifier: String, kinds: [FindingKind], subject: String)?
+
+    var matchers: [(verifier: String, kinds: [FindingKind], subject: String)] {
+        [(verifier, kinds, subject)] + (alternative.map { [$0] } ?? [])
+    }
 }
