@@ -45,7 +45,9 @@ struct DiskScrubberTests {
                     try await db.query(
                         "SELECT 1 FROM findings WHERE starts_with(subject, $1) AND resolved_at IS NULL", [.text(subject)]).count == 0
                 }, "\(corruption): findings not resolved")
-                let report = try ExtentReader(path: path).scan()
+                // The repaired copy (a new generation: the bad one went to trash by instruction).
+                let generation = try await index.replicas(of: volume.id).first { $0.node.id == node.id }!.generation
+                let report = try ExtentReader(path: "\(node.dataDirectory)/extents/\(ExtentName(volume: UInt64(volume.id), generation: UInt32(generation)))").scan()
                 #expect(report.isClean, "\(corruption): \(report.problems)")
             }
             // Nothing else was reported: no finding on an extent we did not damage.

@@ -77,7 +77,10 @@ public struct DiskScrubber: VerifierCheck {
                 return (report, keys)
             }
         } catch let error as FileIOError where error.isNotFound {
-            return outcome  // trashed, unlinked or replaced under us: not a corruption
+            // Trashed, unlinked or replaced under us: not a corruption, and the damage
+            // found in this file is gone with it (a repair trashes the bad copy).
+            outcome.cleanPrefixes.append(subject)
+            return outcome
         } catch let error as FileIOError {
             outcome.findings.append(context.finding(.unreadable, severity: .error, count: 1, offsets: [0], key: nil, detail: error.description))
             outcome.observedSubjects.append(subject)
