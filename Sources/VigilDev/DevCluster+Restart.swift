@@ -4,10 +4,9 @@ import VigilPostgres
 extension DevCluster {
     /// Starts the database and every process of an existing cluster that is not running.
     static func restartWhatIsDown(_ cluster: inout ClusterFile, log: (String) -> Void) async throws {
-        let postgres = PrivatePostgres(directory: URL(fileURLWithPath: cluster.postgres.directory), port: cluster.postgres.port)
-        if !postgres.isRunning {
+        if !postgres(of: cluster).isRunning {
             log("postgres: restarting")
-            _ = try PrivatePostgres.start(in: postgres.directory, port: postgres.port)
+            try startPostgres(of: cluster)
         }
         var brokerRestarted = false
         for i in cluster.processes.indices where !Processes.isAlive(cluster.processes[i].pid) {
@@ -29,6 +28,23 @@ extension DevCluster {
             cluster.kafka = bootstrap
         }
         try await waitUntilHealthy(cluster)
+    }
+
+    /// Restarts the cluster's PostgreSQL. `immediate` stops it as a crash would
+    /// (`pg_ctl stop -m immediate`: no shutdown checkpoint, every backend killed),
+    /// so the start runs crash recovery from the WAL; otherwise a fast shutdown.
+    public static func restartPostgres(_ cluster: ClusterFile, immediate: Bool) throws {
+        try postgres(of: cluster).stop(immediate: immediate)
+        try startPostgres(of: cluster)
+    }
+
+    static func postgres(of cluster: ClusterFile) -> PrivatePostgres {
+        PrivatePostgres(directory: URL(fileURLWithPath: cluster.postgres.directory), port: cluster.postgres.port)
+    }
+
+    /// Starts the cluster's existing PostgreSQL (its data directory, its port).
+    static func startPostgres(of cluster: ClusterFile) throws {
+        _ = try PrivatePostgres.start(in: URL(fileURLWithPath: cluster.postgres.directory), port: cluster.postgres.port)
     }
 
     /// Starts one recorded process again with the same arguments.
