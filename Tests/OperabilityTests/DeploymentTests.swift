@@ -110,13 +110,36 @@ import Yams
         let json = try #require(try JSONSerialization.jsonObject(with: dashboard) as? [String: Any])
         let exprs = (json["panels"] as? [[String: Any]] ?? []).flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
         #expect(exprs.count > 10)
+        // The rules' expressions too: an alert on a metric nobody emits never fires.
+        var ruleExprs: [String] = [], recorded = Set<String>()
+        for file in ["vigil-alerts.yml", "vigil-recording.yml"] {
+            let groups = try #require(try AlertRuleTests.yaml(file)["groups"] as? [[String: Any]])
+            for rule in groups.flatMap({ $0["rules"] as? [[String: Any]] ?? [] }) {
+                ruleExprs.append(try #require(rule["expr"] as? String))
+                if let name = rule["record"] as? String { recorded.insert(name) }
+            }
+        }
+        #expect(!ruleExprs.isEmpty)
         let sources = try Self.allSources()
         let metricPattern = try NSRegularExpression(pattern: "vigil_[a-z_]+")
-        for expr in exprs {
-            for match in metricPattern.matches(in: expr, range: NSRange(expr.startIndex..., in: expr)) {
-                let metric = String(expr[Range(match.range, in: expr)!])
-                #expect(sources.contains("\"\(metric)\""), "the dashboard uses \(metric), which no code emits")
+        let recordedPattern = try NSRegularExpression(pattern: "vigil:[a-z_:]+")
+        func names(_ pattern: NSRegularExpression, in expr: String) -> [String] {
+            pattern.matches(in: expr, range: NSRange(expr.startIndex..., in: expr)).map { String(expr[Range($0.range, in: expr)!]) }
+        }
+        for expr in exprs + ruleExprs {
+            for metric in names(metricPattern, in: expr) {
+                #expect(sources.contains("\"\(metric)\""), "\(expr) uses \(metric), which no code emits")
             }
+        }
+        for expr in exprs {
+            for name in names(recordedPattern, in: expr) {
+                #expect(recorded.contains(name), "the dashboard uses \(name), which vigil-recording.yml does not record")
+            }
+        }
+        let panels = json["panels"] as? [[String: Any]] ?? []
+        #expect(exprs.contains { $0.contains("ALERTS{alertstate=\"firing\"}") }, "the dashboard has no panel of firing alerts")
+        for verifier in ["disk-scrubber", "metadata-scanner", "trash-inspector", "extent-referee", "storage-watcher", "cross-zone-verifier"] {
+            #expect(panels.contains { ($0["title"] as? String) == "\(verifier): last complete pass" }, "no last-complete-pass panel for \(verifier)")
         }
     }
 
