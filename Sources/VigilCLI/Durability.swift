@@ -119,7 +119,7 @@ extension DurabilityCommand {
         let stages = try await c.query("""
             SELECT s.stage, coalesce(sum(p.items_checked), 0)::int8,
                    (SELECT count(*) FROM findings f WHERE f.verifier = 'storage-watcher' AND f.subject LIKE 'stage/' || s.stage || '/block/%')::int8
-            FROM zone_topology t, unnest(t.watcher_stages) WITH ORDINALITY AS s(stage, n)
+            FROM zone_topology t CROSS JOIN LATERAL unnest(t.watcher_stages) WITH ORDINALITY AS s(stage, n)
             LEFT JOIN passes p ON p.verifier = 'storage-watcher' AND p.scope = t.zone || '/' || s.stage
             GROUP BY s.stage, s.n ORDER BY s.n
             """)

@@ -52,6 +52,15 @@ public enum Nines {
         return String(format: "%.3g", x)
     }
 
+    /// A duration given in hours, in the unit an operator reads it: "4.0 s", "12.5 min", "3.0 h", "7.0 d".
+    public static func duration(hours: Double) -> String {
+        let seconds = hours * 3_600
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        if seconds < 3_600 { return String(format: "%.1f min", seconds / 60) }
+        if hours < 48 { return String(format: "%.1f h", hours) }
+        return String(format: "%.1f d", hours / 24)
+    }
+
     /// A change in nines with its sign: "+0.6", "-0.3", "+0.0".
     public static func gain(_ delta: Double) -> String {
         delta.isFinite ? String(format: "%+.1f", delta) : "+∞"

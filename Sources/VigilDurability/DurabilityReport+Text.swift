@@ -21,7 +21,8 @@ extension ZoneDurability {
         out.append("  dominant input: \(dominant.rawValue) (\(dominant))")
         out.append("  INPUTS")
         for i in inputs {
-            out.append("    \(Self.pad(i.name, 24))\(Self.pad(Nines.scientific(i.value) + " " + i.unit, 24))\(Self.pad(i.kind.rawValue, 11))\(i.source)")
+            let value = i.unit == "hours" ? Nines.duration(hours: i.value) : Nines.scientific(i.value) + " " + i.unit
+            out.append("    \(Self.pad(i.name, 24))\(Self.pad(value, 22))\(Self.pad(i.kind.rawValue, 11))\(i.source)")
         }
         out.append("  SENSITIVITY (each change alone)")
         for row in sensitivity {
@@ -30,7 +31,7 @@ extension ZoneDurability {
         if !cadences.isEmpty {
             out.append("  VERIFIER CADENCES (measured, time between complete passes)")
             for c in cadences {
-                out.append("    \(Self.pad(c.verifier, 22))\(Self.pad(c.scope, 22))\(Self.pad(Nines.scientific(c.hoursBetweenPasses) + " h", 12))\(c.completePasses) complete")
+                out.append("    \(Self.pad(c.verifier, 22))\(Self.pad(c.scope, 22))\(Self.pad(Nines.duration(hours: c.hoursBetweenPasses), 12))\(c.completePasses) complete")
             }
         }
         out.append("  WATCHER BOUND (model-free: per-block loss probability by each stage's age, 95 %)")

@@ -52,7 +52,9 @@ struct DurabilityInputsTests {
         #expect(rows.first?.lever == .failureRate)
     }
 
-    @Test("With a slow sweep and latent errors, the scrubber's sweep dominates the repair time", .timeLimit(.minutes(1)))
+    // R=3's likeliest loss is a latent error, then two deaths: the sweep opens
+    // the first window, re-replication the second. With R=2 the sweep's window is all there is.
+    @Test("With a slow sweep and latent errors, the sweep outweighs the repair time, and dominates for R=2", .timeLimit(.minutes(1)))
     func scrubDominates() {
         var inputs = Self.typical
         inputs.latentErrorsPerYear = 0.1
@@ -60,8 +62,11 @@ struct DurabilityInputsTests {
         let rows = inputs.sensitivity()
         let gain = Dictionary(uniqueKeysWithValues: rows.map { ($0.lever, $0.gain) })
         #expect(gain[.scrubSweep]! > gain[.repairTime]! * 10)
-        #expect(gain[.scrubSweep]! > gain[.reReplicationTime]!)
         #expect(rows.allSatisfy { $0.gain >= -1e-9 }, "halving a time or a rate never costs nines")
+        inputs.replication = 2
+        let two = inputs.sensitivity()
+        #expect(two.first?.lever == .scrubSweep, "\(two.map { "\($0.lever) \($0.gain)" })")
+        #expect(abs(two.first!.gain - log10(2)) < 0.05, "MTTDL ∝ 1/Wℓ when the latent path dominates")
     }
 
     @Test("Inputs that make the model meaningless are named", .timeLimit(.minutes(1)))
@@ -83,5 +88,15 @@ struct DurabilityInputsTests {
         #expect(Nines.format(9.66) == "9.7")
         #expect(Nines.gain(0.6) == "+0.6" && Nines.gain(-0.34) == "-0.3")
         #expect(Nines.scientific(3.1e-13) == "3.1e-13" && Nines.scientific(0.25) == "0.25" && Nines.scientific(2.5e8) == "2.5e+08")
+    }
+}
+
+extension DurabilityInputsTests {
+    @Test("Durations read in the unit an operator uses", .timeLimit(.minutes(1)))
+    func durations() {
+        #expect(Nines.duration(hours: 1.0 / 3_600) == "1.0 s")
+        #expect(Nines.duration(hours: 0.5) == "30.0 min")
+        #expect(Nines.duration(hours: 24) == "24.0 h")
+        #expect(Nines.duration(hours: 24 * 7) == "7.0 d")
     }
 }

@@ -8,7 +8,7 @@ struct WatcherBoundTests {
     func ruleOfThree() {
         for n in [1, 10, 300, 3_000_000] {
             let exact = 1 - pow(0.05, 1 / Double(n))
-            #expect(abs(WatcherBound.upperBound(samples: n, failures: 0) - exact) <= 1e-12 * max(exact, 1e-6))
+            #expect(abs(WatcherBound.upperBound(samples: n, failures: 0) - exact) <= 1e-9 * exact, "N=\(n)")
         }
         let n = 3_000_000
         #expect(abs(WatcherBound.ruleOfThree(samples: n) / WatcherBound.upperBound(samples: n, failures: 0) - 3 / -log(0.05)) < 1e-4)
