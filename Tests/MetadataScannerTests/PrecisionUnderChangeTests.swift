@@ -19,7 +19,7 @@ struct PrecisionUnderChangeTests {
     /// Starts a verifier with its production cadence (no `--profile dev`: page
     /// size and cache lifetimes as in production unless given), as the verifier role.
     static func spawnProduction(_ cluster: ClusterFile, _ executable: String, _ arguments: [String], port: Int, log: String) throws -> Int32 {
-        let database = cluster.zones[0].database.replacingOccurrences(of: "postgresql://vigil@", with: "postgresql://vigil_verifier@")
+        let database = cluster.database(as: try #require(DatabaseRole.of(executable: executable)))
         return try Processes.spawn(
             ["\(Processes.executableDirectory)/\(executable)", "--zone", "zone-a", "--database", database,
              "--node-token-file", cluster.tokens.readerFile, "--port", "\(port)"] + arguments,
