@@ -55,7 +55,7 @@ extension Load {
                 if i >= concurrency { try await group.next() }
                 let owner = owners[i % owners.count]
                 group.addTask {
-                    let data = (0..<Int.random(in: sizes)).map { _ in UInt8.random(in: 0...255) }
+                    let data = randomBytes(Int.random(in: sizes))
                     let keys = try await FileWriter.write(data, blockSize: 64 << 10, zones: owner.zones, cluster: file, token: token)
                     _ = try await journal.recordFile(user: owner.id, path: "file-\(i)-\(UUID().uuidString.prefix(8))", size: Int64(data.count), keys: keys)
                     progress.advance(bytes: data.count)
@@ -78,12 +78,7 @@ enum LoadRunner {
             var next = 0
             func add() {
                 group.addTask {
-                    var data = [UInt8](repeating: 0, count: Int.random(in: sizes))
-                    for i in stride(from: 0, to: data.count, by: 8) {
-                        withUnsafeBytes(of: UInt64.random(in: 0...UInt64.max)) { r in
-                            for j in 0..<min(8, data.count - i) { data[i + j] = r[j] }
-                        }
-                    }
+                    let data = randomBytes(Int.random(in: sizes))
                     let result = try await client.put(data)
                     onWritten(data.count)
                     return BlockKey(hex: result.key)!
@@ -97,4 +92,15 @@ enum LoadRunner {
             return keys
         }
     }
+}
+
+/// `count` random bytes, eight at a time.
+func randomBytes(_ count: Int) -> [UInt8] {
+    var data = [UInt8](repeating: 0, count: count)
+    for i in stride(from: 0, to: count, by: 8) {
+        withUnsafeBytes(of: UInt64.random(in: 0...UInt64.max)) { r in
+            for j in 0..<min(8, count - i) { data[i + j] = r[j] }
+        }
+    }
+    return data
 }
