@@ -38,6 +38,8 @@ extension DRT {
                 log("seed \(item.seed): detected \(item.fault.rawValue) by \(verifier): \(try rows.string(0, 0))")
                 try await undo(&injected[i])
             }
+            // Repairs are timed from the injection: look while detections are still awaited.
+            _ = try await pollRepairs(&injected)
             if injected.allSatisfy({ $0.report?.detected == true }) || ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .seconds(1))
         }
@@ -63,22 +65,7 @@ extension DRT {
             }
         }
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            var pending = 0
-            for i in injected.indices where injected[i].report?.repaired == false {
-                guard let check = injected[i].repair, injected[i].fault.repairable else { continue }
-                if try await isRepaired(check) {
-                    let z = zoneIndex(of: check)
-                    injected[i].report?.repaired = true
-                    let now = try await databaseNow(zones[z].zone.database)
-                    let at = injected[i].injectedAt
-                    injected[i].report?.seconds_to_repair = now - at
-                    log("seed \(injected[i].seed): repaired \(injected[i].fault.rawValue): \(injected[i].target)")
-                } else {
-                    pending += 1
-                }
-            }
-            if pending == 0 { break }
+        while ContinuousClock.now < deadline, try await pollRepairs(&injected) > 0 {
             try await Task.sleep(for: .seconds(1))
         }
         for i in injected.indices where injected[i].fault.repairable && injected[i].report?.repaired == false && injected[i].report?.note == nil {
@@ -89,6 +76,21 @@ extension DRT {
         for item in injected where item.report?.repaired == true {
             if case .replica(let zone, let volume, _)? = item.repair { usedVolumes.remove("\(zone)/\(volume)") }
         }
+    }
+
+    /// Looks once at every detected repairable fault not yet repaired; returns how many still are not.
+    func pollRepairs(_ injected: inout [Injected]) async throws -> Int {
+        var pending = 0
+        for i in injected.indices where injected[i].report?.repaired == false && injected[i].report?.detected == true {
+            guard let check = injected[i].repair, injected[i].fault.repairable else { continue }
+            guard try await isRepaired(check) else { pending += 1; continue }
+            let now = try await databaseNow(zones[zoneIndex(of: check)].zone.database)
+            let at = injected[i].injectedAt
+            injected[i].report?.repaired = true
+            injected[i].report?.seconds_to_repair = now - at
+            log("seed \(injected[i].seed): repaired \(injected[i].fault.rawValue): \(injected[i].target)")
+        }
+        return pending
     }
 
     func zoneIndex(of check: RepairCheck) -> Int {

@@ -137,6 +137,6 @@ extension DRT {
         }
         return Injected(
             seed: seed, fault: .sampleCorruptedEverywhere, target: "\(zone.name) sampled block \(key.hex.prefix(16))… on every replica of volume \(row.volume)",
-            detection: Detection(zone: zone.name, verifier: "storage-watcher", kinds: [.corrupt], subject: "stage/%/block/\(key.hex)", explains: explains))
+            detection: Detection(zone: zone.name, verifier: "storage-watcher", kinds: [.corrupt, .notFound, .wrongLength], subject: "stage/%/block/\(key.hex)", explains: explains))
     }
 }

@@ -26,7 +26,7 @@ extension DRT {
             try ExtentSurgery.append(garbage, pick.path)
             return Injected(
                 seed: seed, fault: fault, target: "\(zone.name) \(pick.node.name) \(pick.name) +\(garbage.count) bytes after its footer",
-                detection: scrubbed(z, node: pick.node.id, volume: pick.volume, name: pick.name, kinds: ["footer_corrupt"]),
+                detection: scrubbed(z, node: pick.node.id, volume: pick.volume, name: pick.name, kinds: ["footer_corrupt", "length_past_end", "footer_mismatch"]),
                 repair: .replica(zone: zone.name, volume: pick.volume, node: pick.node.id))
         case .ackedWriteLost:
             let pick = try await openReplica(z)

@@ -32,7 +32,8 @@ extension DRT {
     func retireDeadNode(zone: String, node: Int) -> String? {
         let vigil = "\(Processes.executableDirectory)/vigil"
         guard let clusterPath else { return "DRT was not given the cluster file's path" }
-        guard (try? Command.runStatus([vigil, "nodes", "retire", "--help"]))?.status == 0 else {
+        // `vigil nodes retire --help` would print the parent's help if `retire` did not exist: ask the parent.
+        guard let help = try? Command.runStatus([vigil, "nodes", "--help"]), help.output.contains("retire") else {
             return "`vigil nodes retire N --dead` is not available in this build (re-replication is being built in Master+Rereplicate.swift)"
         }
         guard let result = try? Command.runStatus([vigil, "nodes", "retire", "\(node)", "--dead", "--cluster", clusterPath, "--zone", zone]), result.status == 0 else {

@@ -102,7 +102,10 @@ public final class DRT {
             all += batch
         }
         if wantsNodeLost, let seed = options.seeds.last {
-            var batch = [try await injectNodeLost(seed: seed)]
+            let now = try await databaseNow(zones[0].zone.database)
+            var lostNode = try await injectNodeLost(seed: seed)
+            lostNode.injectedAt = now
+            var batch = [lostNode]
             try await settle(&batch, options)
             all += batch
         }
