@@ -6,7 +6,7 @@ import VigilFrontendClient
 import VigilPostgres
 import VigilTestSupport
 
-@Suite("Cross-zone verifier", .serialized)
+@Suite("Cross-zone verifier", .serialized, .timeLimit(.minutes(6)))
 struct CrossZoneVerifierTests {
     static func arguments(_ cluster: ClusterFile, grace: Int) -> [String] {
         ["--journal", cluster.journalDatabase, "--deep", "--node-token-file", cluster.tokens.readerFile,

@@ -2,7 +2,7 @@ import Testing
 @testable import VigilExtentReferee
 import VigilCore
 
-@Suite struct TransitionPairingTests {
+@Suite(.timeLimit(.minutes(1))) struct TransitionPairingTests {
     let name = ExtentName(volume: 7, generation: 1)
 
     func event(_ dir: String, _ file: String, _ kind: DirectoryEvent.Kind, _ cookie: UInt32 = 0) -> DirectoryEvent {

@@ -7,7 +7,7 @@ import VigilNodeClient
 import VigilPostgres
 import VigilTestSupport
 
-@Suite("Disk scrubber", .serialized)
+@Suite("Disk scrubber", .serialized, .timeLimit(.minutes(6)))
 struct DiskScrubberTests {
     @Test("each corruption is found with the right kind, repaired from a clean replica, and the next sweep is clean")
     func corruptionsAreFoundRepairedAndResolved() async throws {

@@ -6,7 +6,7 @@ import VigilFrontendClient
 import VigilPostgres
 import VigilTestSupport
 
-@Suite("Metadata scanner", .serialized)
+@Suite("Metadata scanner", .serialized, .timeLimit(.minutes(5)))
 struct MetadataScannerTests {
     static func scannerArguments(_ cluster: ClusterFile) -> [String] {
         ["--zone", "zone-a", "--database", cluster.zones[0].database, "--node-token-file", cluster.tokens.readerFile]

@@ -7,7 +7,7 @@ import Yams
 /// There is no Docker engine here: these check the deployment files as far as
 /// a test can — they parse, every file they name exists, and every executable,
 /// subcommand and flag they use exists in the built binaries.
-@Suite struct DeploymentTests {
+@Suite(.timeLimit(.minutes(3))) struct DeploymentTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func services() throws -> [String: [String: Any]] {

@@ -9,7 +9,7 @@ import VigilTestSupport
 import FoundationXML
 #endif
 
-@Suite("Sign-off gate", .serialized)
+@Suite("Sign-off gate", .serialized, .timeLimit(.minutes(6)))
 struct GateTests {
     static func gate(_ cluster: ClusterFile, _ extra: [String] = []) throws -> (status: Int32, output: String) {
         try Command.runStatus(["\(Processes.executableDirectory)/vigil", "gate", "--cluster", DevCluster.clusterPath(cluster.directory), "--window", "10m"] + extra)

@@ -1,7 +1,7 @@
 import Testing
 import VigilCore
 
-@Suite struct BlockKeyTests {
+@Suite(.timeLimit(.minutes(1))) struct BlockKeyTests {
     @Test func keyIsSHA256OfData() {
         // SHA-256("abc"), FIPS 180-2 test vector.
         let key = BlockKey.of(Array("abc".utf8))

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 
-@Suite("Corruption corpus")
+@Suite("Corruption corpus", .timeLimit(.minutes(1)))
 struct CorpusTests {
     static let corpusDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus")
 

@@ -3,7 +3,7 @@ import PropertyBased
 import Testing
 import VigilCore
 
-@Suite struct ExtentRoundTripTests {
+@Suite(.timeLimit(.minutes(2))) struct ExtentRoundTripTests {
     let directory: URL
 
     init() throws {

@@ -6,7 +6,7 @@ enum SampleSeeds {
     static let keys = try! SampleKeyring.parse("7:" + String(repeating: "5a", count: 32))
 }
 
-@Suite struct SampleAuthenticationTests {
+@Suite(.timeLimit(.minutes(1))) struct SampleAuthenticationTests {
     static let current = try! SampleKeyring.parse("2:" + String(repeating: "c3", count: 32) + "\n1:" + String(repeating: "0f", count: 32))
     static let message = SampleMessage(key: .of([1, 2, 3]), zone: "zone-a", volume: 42, length: 3, writtenAtMicros: 1_700_000_000_123_456)
 

@@ -2,7 +2,7 @@ import PropertyBased
 import Testing
 import VigilCore
 
-@Suite struct SampleMessageTests {
+@Suite(.timeLimit(.minutes(1))) struct SampleMessageTests {
     @Test func roundTrip() throws {
         let message = SampleMessage(key: .of([1, 2, 3]), zone: "zone-a", volume: 42, length: 3, writtenAtMicros: 1_700_000_000_123_456)
         let decoded = try SampleMessage.parse(key: message.key.bytes, value: message.encodeVersion1Value())

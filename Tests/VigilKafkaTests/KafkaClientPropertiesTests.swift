@@ -1,7 +1,7 @@
 import Testing
 import VigilKafka
 
-@Suite struct KafkaClientPropertiesTests {
+@Suite(.timeLimit(.minutes(1))) struct KafkaClientPropertiesTests {
     @Test func parsesClientPropertiesAndNeverEchoesValues() throws {
         let text = "# the watcher\nsecurity.protocol=SASL_PLAINTEXT\n\n sasl.mechanism = PLAIN \nsasl.username=watcher\nsasl.password=pa=ss\n"
         #expect(try KafkaClientProperties.parse(text) == [

@@ -4,7 +4,7 @@ import VigilCore
 import VigilKafka
 import VigilTestSupport
 
-@Suite struct SampleTransportTests {
+@Suite(.timeLimit(.minutes(3))) struct SampleTransportTests {
     static func consumerSettings(_ cluster: KafkaMockCluster) -> [String: String] {
         ["bootstrap.servers": cluster.bootstrapServers, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
     }

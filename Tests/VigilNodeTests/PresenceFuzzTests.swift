@@ -4,7 +4,7 @@ import Testing
 import VigilCore
 import VigilNode
 
-@Suite("Fuzz: presence-check request decoder")
+@Suite("Fuzz: presence-check request decoder", .timeLimit(.minutes(2)))
 struct PresenceFuzzTests {
     static let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("VigilCoreTests/FuzzSeeds/presence")

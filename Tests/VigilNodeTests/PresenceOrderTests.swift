@@ -4,7 +4,7 @@ import Testing
 import VigilCore
 import VigilNode
 
-@Suite("Presence checks: key order and any order agree")
+@Suite("Presence checks: key order and any order agree", .timeLimit(.minutes(2)))
 struct PresenceOrderTests {
     /// A batch in key order is answered from sorted keys, any other from the
     /// hash table: both must give the same answers, before and after more
@@ -51,7 +51,7 @@ struct PresenceOrderTests {
     }
 }
 
-@Suite("Presence checks with records: the node compares the index's length and CRC")
+@Suite("Presence checks with records: the node compares the index's length and CRC", .timeLimit(.minutes(2)))
 struct PresenceRecordTests {
     /// A check carrying the index's length and CRC answers `mismatch` where the
     /// record held differs, in key order and in any order alike; a plain check

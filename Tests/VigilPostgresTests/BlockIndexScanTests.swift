@@ -3,7 +3,7 @@ import VigilCore
 import VigilPostgres
 import VigilTestSupport
 
-@Suite struct BlockIndexScanTests {
+@Suite(.timeLimit(.minutes(5))) struct BlockIndexScanTests {
     /// Fills `blocks` with `count` rows whose keys are SHA-256 of 1…count.
     static func fill(_ c: PostgresConnection, count: Int) async throws {
         try await Migrator(set: .blockIndex).migrate(c)

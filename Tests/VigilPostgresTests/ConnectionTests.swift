@@ -3,7 +3,7 @@ import VigilCore
 import VigilPostgres
 import VigilTestSupport
 
-@Suite struct ConnectionTests {
+@Suite(.timeLimit(.minutes(2))) struct ConnectionTests {
     @Test func parametersAndResultsRoundTripInBinary() async throws {
         try await TestPostgres.shared.withDatabase { url in
             let c = try await PostgresConnection.connect(url: url)

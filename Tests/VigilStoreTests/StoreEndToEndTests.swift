@@ -7,7 +7,7 @@ import VigilNodeClient
 import VigilPostgres
 import VigilTestSupport
 
-@Suite("Store end to end", .serialized)
+@Suite("Store end to end", .serialized, .timeLimit(.minutes(8)))
 struct StoreEndToEndTests {
     @Test("10,000 blocks: all read back verified, writes continue through a kill -9, every block on R live replicas")
     func writesSurviveANodeKill() async throws {

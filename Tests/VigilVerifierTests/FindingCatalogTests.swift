@@ -3,7 +3,7 @@ import Testing
 import VigilCore
 import VigilVerifier
 
-@Suite("Finding catalog")
+@Suite("Finding catalog", .timeLimit(.minutes(1)))
 struct FindingCatalogTests {
     @Test("Schemas/findings.md lists exactly the catalog's kinds, each once, with its verifier and severity")
     func documentMatchesCatalog() throws {

@@ -3,7 +3,7 @@ import VigilPostgres
 import VigilTestSupport
 import VigilVerifier
 
-@Suite("Ledger: findings resolved when observed clean")
+@Suite("Ledger: findings resolved when observed clean", .timeLimit(.minutes(2)))
 struct LedgerResolutionTests {
     static func finding(_ kind: String, node: Int, key: String) -> Finding {
         Finding(kind: kind, subject: "node/\(node)/volume/1/block/\(key)", severity: .error, details: ["node": "\(node)", "key": key])

@@ -1,7 +1,7 @@
 import Testing
 import VigilVerifier
 
-@Suite struct RateLimiterTests {
+@Suite(.timeLimit(.minutes(1))) struct RateLimiterTests {
     let start = ContinuousClock.now
 
     @Test func unlimitedNeverWaits() {
@@ -43,7 +43,7 @@ import VigilVerifier
     }
 }
 
-@Suite struct PassProgressTests {
+@Suite(.timeLimit(.minutes(1))) struct PassProgressTests {
     let start = ContinuousClock.now
 
     @Test func etaComesFromTheRecentRateAndRatioNeverPassesOne() {
