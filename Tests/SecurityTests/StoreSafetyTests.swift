@@ -10,7 +10,7 @@ import VigilTestSupport
 
 @Suite("Store safety", .serialized)
 struct StoreSafetyTests {
-    @Test("unauthenticated and wrong-role node requests are refused")
+    @Test("unauthenticated and wrong-role node requests are refused; a body that is not its key is refused by the key check", .timeLimit(.minutes(3)))
     func nodeAuthentication() async throws {
         try await withTestCluster(nodes: 3) { (cluster: ClusterFile) async throws in
             let node = cluster.zones[0].nodes[0]
@@ -37,13 +37,19 @@ struct StoreSafetyTests {
             var traversal = HTTPClientRequest(url: node.address + "/v1/extents/..%2F..%2Fnode-tokens")
             traversal.headers.add(name: "Authorization", value: "Bearer \(cluster.tokens.reader)")
             #expect(try await HTTPClient.shared.execute(traversal, timeout: .seconds(5)).status.code == 400)
+            // A body whose SHA-256 is not the key, into a volume the node holds: the key check refuses it, nothing is stored.
             let admin = cluster.nodeClient(node, admin: true)
-            let mismatch = await #expect(throws: NodeClientError.self) { try await admin.put(volume: 1, key: key, data: [9]) }
-            #expect(mismatch?.kind == .status(404) || mismatch?.code == "key_mismatch")
+            try await admin.createVolume(999, generation: 1)
+            let mismatch = await #expect(throws: NodeClientError.self) { try await admin.put(volume: 999, key: key, data: [9]) }
+            #expect(mismatch?.kind == .status(422) && mismatch?.code == "key_mismatch", "\(String(describing: mismatch))")
+            #expect(try await reader.check([(key: key, volume: 999), (key: .of([9]), volume: 999)]) == [.absent, .absent])
+            // The same request with the body the key names is stored: only the key differed.
+            try await admin.put(volume: 999, key: key, data: [1, 2, 3])
+            #expect(try await reader.check([(key: key, volume: 999)]) == [.present])
         }
     }
 
-    @Test("a removed replica extent is restored by the master from a verified copy")
+    @Test("a removed replica extent is restored by the master from a verified copy", .timeLimit(.minutes(4)))
     func repairRestoresARemovedExtent() async throws {
         try await withTestCluster { (cluster: ClusterFile) async throws in
             let frontend = cluster.frontendClient()
