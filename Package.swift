@@ -361,7 +361,7 @@ let package = Package(
             path: "Tests/OperabilityTests"),
         .testTarget(
             name: "DRTTests",
-            dependencies: ["VigilCore", "VigilDev", "VigilTestSupport"],
+            dependencies: ["VigilCore", "VigilDev", "VigilDRT", "VigilTestSupport"],
             path: "Tests/DRTTests"),
         // Every attack of the "no bypass" issue against a running cluster:
         // `Scripts/security` runs this target alone; the suite runs it too.
