@@ -10,6 +10,11 @@ public final class SharedRateLimiter: Sendable {
         limiter = Mutex(RateLimiter(rate: rate, burst: burst))
     }
 
+    /// A new long-run rate from now on (`nil`: unlimited); the burst stays.
+    public func resize(rate: Double?) {
+        limiter.withLock { $0.rate = rate }
+    }
+
     /// Blocks the calling (non-cooperative) thread as long as the rate requires.
     public func throttle(_ amount: Int) {
         let delay = limiter.withLock { $0.acquire(Double(amount), now: .now) }

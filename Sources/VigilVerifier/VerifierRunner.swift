@@ -17,6 +17,12 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         /// when passes are not rate-sized. With `passInterval` it is the expected
         /// period between complete passes that the overdue alert measures against.
         public var sweepPeriod: Duration = .zero
+        /// When set (and `sweepPeriod` is), the rate limit is re-sized at the
+        /// start of every pass from that pass's estimate: the work divided by
+        /// `sweepPeriod`, never below this floor (units per second). A rate
+        /// computed once at start would stay at the floor forever on a node
+        /// that started empty.
+        public var sizedRateFloor: Double?
 
         public init(passInterval: Duration, sweepPeriod: Duration = .zero) {
             self.passInterval = passInterval
@@ -88,10 +94,25 @@ public final class VerifierRunner<Check: VerifierCheck>: Service, Sendable {
         }
     }
 
+    /// The rate a pass of this size needs to finish within the sweep period.
+    func resizeRate(for estimate: PassEstimate) {
+        guard let rate = Self.sizedRate(units: estimate.units, sweepPeriod: settings.sweepPeriod, floor: settings.sizedRateFloor) else { return }
+        limiter.resize(rate: rate)
+        logger.info("pass rate sized", metadata: ["vigil.rate_per_second": "\(Int(rate))", "vigil.pass_size": "\(Int(estimate.units))"])
+    }
+
+    /// `units` over the sweep period, never below `floor`; nil when passes are not rate-sized.
+    public static func sizedRate(units: Double, sweepPeriod: Duration, floor: Double?) -> Double? {
+        guard let floor, sweepPeriod > .zero else { return nil }
+        let seconds = Double(sweepPeriod.components.seconds) + Double(sweepPeriod.components.attoseconds) / 1e18
+        return max(floor, units / seconds)
+    }
+
     /// Runs (or resumes) one pass to its end, or until shutdown.
     func runPass() async throws {
         var pass = try await ledger.startOrResumePass()
         let estimate = try await check.estimatePass()
+        resizeRate(for: estimate)
         let done = Double(estimate.unit == .bytes ? pass.bytesChecked : pass.itemsChecked)
         status.withLock { s in
             s.passID = pass.id

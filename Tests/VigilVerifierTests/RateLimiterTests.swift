@@ -73,3 +73,30 @@ import VigilVerifier
         #expect(progress.etaSeconds == nil)
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct PassRateSizingTests {
+    struct Check: VerifierCheck {
+        func estimatePass() async throws -> PassEstimate { PassEstimate(units: 0, unit: .bytes) }
+        func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome { fatalError("not stepped") }
+    }
+
+    @Test func aNodeThatStartedEmptyIsNotPinnedAtTheFloor() {
+        let sweep = Duration.seconds(100)
+        // Empty at the first pass: the floor. 1 GB at a later pass: 10 MB/s, the sweep's need.
+        #expect(VerifierRunner<Check>.sizedRate(units: 0, sweepPeriod: sweep, floor: 1_048_576) == Double(1 << 20))
+        #expect(VerifierRunner<Check>.sizedRate(units: 1e9, sweepPeriod: sweep, floor: 1_048_576) == 1e7)
+        #expect(VerifierRunner<Check>.sizedRate(units: 2e9, sweepPeriod: sweep, floor: 1_048_576) == 2e7)
+        // An operator's fixed rate (no floor) or an unsized verifier is never re-sized.
+        #expect(VerifierRunner<Check>.sizedRate(units: 1e9, sweepPeriod: sweep, floor: nil) == nil)
+        #expect(VerifierRunner<Check>.sizedRate(units: 1e9, sweepPeriod: .zero, floor: 1) == nil)
+    }
+
+    @Test func aResizedLimiterPacesAtTheNewRate() {
+        var limiter = RateLimiter(rate: 10, burst: 10)
+        let now = ContinuousClock.now
+        _ = limiter.acquire(10, now: now)
+        #expect(limiter.acquire(10, now: now) == .seconds(1))
+        limiter.rate = 100
+        #expect(limiter.acquire(100, now: now) == .milliseconds(1100))
+    }
+}

@@ -14,11 +14,12 @@ public func buildDiskScrubber(config: DiskScrubberConfig, registry: PrometheusCo
     let ledger = VerifierLedger(pool: pool, verifier: "disk-scrubber", scope: config.scope)
     let sweepSeconds = Double(config.sweepPeriod.components.seconds) + Double(config.sweepPeriod.components.attoseconds) / 1e18
     let estimate = try await scrubber.estimatePass().units
-    let rate = config.rateBytesPerSecond ?? max(Double(1 << 20), estimate / sweepSeconds)
+    let floor = Double(1 << 20)
+    let rate = config.rateBytesPerSecond ?? max(floor, estimate / sweepSeconds)
     let limiter = SharedRateLimiter(rate: rate, burst: Double(16 << 20))
-    let runner = VerifierRunner(
-        check: scrubber, ledger: ledger, limiter: limiter,
-        settings: .init(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod), logger: logger)
+    var settings = VerifierRunner<DiskScrubber>.Settings(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod)
+    if config.rateBytesPerSecond == nil { settings.sizedRateFloor = floor }  // re-sized from every pass's size
+    let runner = VerifierRunner(check: scrubber, ledger: ledger, limiter: limiter, settings: settings, logger: logger)
     let lane = RecentExtentLane(scrubber: scrubber, ledger: ledger, limiter: limiter, logger: logger)
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }

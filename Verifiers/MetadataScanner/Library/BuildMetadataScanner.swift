@@ -14,9 +14,12 @@ public func buildMetadataScanner(config: MetadataScannerConfig, registry: Promet
     let sweepSeconds = Double(config.sweepPeriod.components.seconds) + Double(config.sweepPeriod.components.attoseconds) / 1e18
     let estimate = try await scanner.estimatePass().units
     let rate = config.rateBlocksPerSecond ?? (config.profile == .dev ? nil : max(1000, estimate / sweepSeconds))
+    var settings = VerifierRunner<MetadataScanner>.Settings(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod)
+    // Re-sized from every pass's row count: `reltuples` is -1 until the table is analysed.
+    if config.rateBlocksPerSecond == nil, config.profile != .dev { settings.sizedRateFloor = 1000 }
     let runner = VerifierRunner(
         check: scanner, ledger: ledger, limiter: SharedRateLimiter(rate: rate, burst: Double(config.pageSize) * 2),
-        settings: .init(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod), logger: logger)
+        settings: settings, logger: logger)
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { runner.health() }
     let app = Application(
