@@ -17,6 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterLocation
     @Flag(help: "Print the status as JSON.") var json = false
 
+    /// Reads as the operator's role, as `vigil findings` does: it sees every row and changes none.
     func run() async throws {
         let file = try cluster.load()
         var report = StatusReport()
@@ -31,12 +32,12 @@ struct StatusCommand: AsyncParsableCommand {
         }
         var journalProfile = file.profile
         for (i, zone) in file.zones.enumerated() {
-            let c = try await PostgresConnection.connect(url: zone.database)
+            let c = try await PostgresConnection.connect(url: DatabaseRole.operator.url(zone.database))
             let profile = try await ZoneTopology.load(c)?.profile ?? file.profile
             if i == 0 { journalProfile = profile }
             report.databases.append(try await StatusReport.Database.read(c, name: zone.name, profile: profile))
         }
-        let journal = try await PostgresConnection.connect(url: file.journalDatabase)
+        let journal = try await PostgresConnection.connect(url: DatabaseRole.operator.url(file.journalDatabase))
         report.databases.append(try await StatusReport.Database.read(journal, name: "journal", profile: journalProfile))
         if json { try printJSON(report) } else { print(report.text, terminator: "") }
     }
