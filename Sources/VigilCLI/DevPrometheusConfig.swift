@@ -68,8 +68,11 @@ extension Dev {
             return lines.joined(separator: "\n") + "\n"
         }
 
+        /// A double-quoted YAML string: JSON's quoting without `\/`, an escape YAML does not have.
         static func quoted(_ text: String) -> String {
-            String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .withoutEscapingSlashes
+            return String(decoding: (try? encoder.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
         }
     }
 }

@@ -32,13 +32,14 @@ struct PrometheusIntegrationTests {
                 "\(Processes.executableDirectory)/vigil", "dev", "prometheus-config", "--cluster", DevCluster.clusterPath(cluster.directory),
                 "--rules-dir", AlertRuleTests.prometheusDirectory.path, "--scrape-interval", "1s", "--output", "\(directory)/prometheus.yml",
             ])
+            _ = try AlertRuleTests.promtool(["check", "config", "\(directory)/prometheus.yml"])
             let port = try freeLoopbackPort()
             let pid = try Processes.spawn([
                 Self.prometheus, "--config.file", "\(directory)/prometheus.yml", "--storage.tsdb.path", "\(directory)/data",
                 "--web.listen-address", "127.0.0.1:\(port)",
             ], log: "\(directory)/prometheus.log")
             do {
-                try await Self.watchFaultFire(cluster, api: "http://127.0.0.1:\(port)/api/v1")
+                try await Self.watchFaultFire(cluster, api: "http://127.0.0.1:\(port)/api/v1", prometheus: pid, log: "\(directory)/prometheus.log")
             } catch {
                 await Processes.terminate(pid)
                 throw error
@@ -47,11 +48,14 @@ struct PrometheusIntegrationTests {
         }
     }
 
-    static func watchFaultFire(_ cluster: ClusterFile, api: String) async throws {
+    static func watchFaultFire(_ cluster: ClusterFile, api: String, prometheus pid: Int32, log: String) async throws {
         // Every daemon that serves /metrics (all but the dev Kafka broker) is a target, and up.
         let expected = cluster.processes.filter { $0.health != nil }.count
         var targets: [[String: Any]] = []
         let allUp = try await eventually(timeout: .seconds(90), interval: .seconds(1)) {
+            guard Processes.isAlive(pid) else {
+                throw PrometheusExited(log: String((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2000) ?? ""))
+            }
             targets = (try? await get("\(api)/targets"))?["activeTargets"] as? [[String: Any]] ?? []
             return targets.count == expected && targets.allSatisfy { $0["health"] as? String == "up" }
         }
@@ -98,4 +102,9 @@ struct PrometheusIntegrationTests {
         let answer = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         return answer?["data"] as? [String: Any] ?? [:]
     }
+}
+
+struct PrometheusExited: Error, CustomStringConvertible {
+    var log: String
+    var description: String { "prometheus exited; its log ends:\n\(log)" }
 }
