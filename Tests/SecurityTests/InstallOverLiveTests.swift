@@ -125,7 +125,7 @@ struct InstallOverLiveTests {
             let instructions = try await db.query("""
                 SELECT kind, generation, executed_at IS NOT NULL FROM extent_instructions WHERE node_id = $1 AND volume_id = $2 ORDER BY id
                 """, [.int32(Int32(node.id)), .int64(volume)])
-            let recorded = (0..<instructions.count).map { "\(instructions.string($0, 0)) g\(instructions.string($0, 1)) \(try! instructions.bool($0, 2))" }
+            let recorded = try (0..<instructions.count).map { "\(instructions.string($0, 0)) g\(try instructions.int($0, 1)) \(try instructions.bool($0, 2))" }
             #expect(recorded == ["trash g1 true", "install g2 true"], "\(recorded)")
             #expect(FileManager.default.fileExists(atPath: "\(node.dataDirectory)/trash/\(old)"), "the bad copy is in trash")
             let new = "\(node.dataDirectory)/extents/\(ExtentName(volume: UInt64(volume), generation: 2))"
@@ -138,7 +138,7 @@ struct InstallOverLiveTests {
             #expect(try await eventually(timeout: .seconds(30)) {
                 try await db.query("SELECT count(*)::int8 FROM passes WHERE verifier = 'extent-referee' AND state = 'complete'").int(0, 0) >= passes + 2
             })
-            let ever = try await db.query("SELECT kind || ' ' || subject FROM findings WHERE verifier = 'extent-referee'")
+            let ever = try await db.query("SELECT kind || ' ' || subject || ' ' || details::text FROM findings WHERE verifier = 'extent-referee'")
             #expect(ever.count == 0, "\((0..<ever.count).map { ever.string($0, 0) })")
         }
     }

@@ -21,9 +21,17 @@ enum Transition: Sendable, Equatable {
 }
 
 /// Pairs rename halves by cookie. A move-from whose move-to has not arrived by
-/// the next batch left the watched directories. Pure: unit-tested without inotify.
+/// the next batch left the watched directories. A no-replace move (link the new
+/// name, sync, unlink the old: how the node trashes and restores) pairs a name
+/// created in one directory with the same name deleted from the other; a name
+/// created in extents/ that no such deletion follows within `createdPatience`
+/// batches appeared there (an install or a new volume). Pure: unit-tested without inotify.
 struct TransitionPairing {
     private var pendingFrom: [UInt32: DirectoryEvent] = [:]
+    /// "directory/name" → the creation and how many batches it has waited.
+    private var pendingCreated: [String: (event: DirectoryEvent, age: Int)] = [:]
+    /// Batches (of up to 200 ms) a creation waits for its old name's deletion.
+    static let createdPatience = 10
 
     mutating func feed(_ events: [DirectoryEvent]) -> [Transition] {
         var out: [Transition] = []
@@ -42,10 +50,24 @@ struct TransitionPairing {
                 out += classifyMove(from: source, to: event)
             case .deleted:
                 guard let name = ExtentName(event.name) else { continue }
-                out.append(event.directory == "extents" ? .deletedFromExtents(name) : .unlinkedFromTrash(name))
+                let other = event.directory == "extents" ? "trash" : "extents"
+                if pendingCreated.removeValue(forKey: "\(other)/\(event.name)") != nil {
+                    out.append(event.directory == "extents" ? .trashed(name) : .restored(name))
+                } else {
+                    out.append(event.directory == "extents" ? .deletedFromExtents(name) : .unlinkedFromTrash(name))
+                }
             case .created:
-                guard event.directory == "extents", let name = ExtentName(event.name) else { continue }
-                out.append(.appeared(name))
+                guard ExtentName(event.name) != nil else { continue }
+                pendingCreated["\(event.directory)/\(event.name)"] = (event, 0)
+            }
+        }
+        for (key, pending) in pendingCreated {
+            if pending.age + 1 >= Self.createdPatience {
+                pendingCreated.removeValue(forKey: key)
+                // A copy into trash/ is not a move out of extents/: nothing to judge.
+                if pending.event.directory == "extents", let name = ExtentName(pending.event.name) { out.append(.appeared(name)) }
+            } else {
+                pendingCreated[key] = (pending.event, pending.age + 1)
             }
         }
         for (cookie, event) in froms {
