@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilCore
 import VigilDev
 import VigilPostgres
 import VigilTestSupport
@@ -82,6 +83,13 @@ struct DatabaseCredentialTests {
                 return passed.isSuperset(of: ["disk-scrubber", "extent-referee", "metadata-scanner", "trash-inspector", "cross-zone-verifier"])
             }
             #expect(allPassed, "complete passes: \(passed.sorted())")
+            // `vigil findings resolve` logs in as vigil_operator, the one role that may resolve by hand.
+            let id = try await db.query(
+                "INSERT INTO findings (verifier, kind, subject, severity) VALUES ('disk-scrubber', 'crc', 'x', 'error') RETURNING id").int64(0, 0)
+            let resolve = try Command.runStatus(["\(Processes.executableDirectory)/vigil", "findings", "resolve", "\(id)", "--note", "checked",
+                                                 "--cluster", DevCluster.clusterPath(cluster.directory)])
+            #expect(resolve.status == 0, "\(resolve.output)")
+            #expect(try await db.query("SELECT resolution FROM findings WHERE id = $1", [.int64(id)]).string(0, 0) == "by hand: checked")
             for process in cluster.processes {
                 let log = (try? String(contentsOfFile: process.log, encoding: .utf8)) ?? ""
                 #expect(!log.contains("row-level security") && !log.contains("permission denied"), "\(process.name) was refused a write: see \(process.log)")
