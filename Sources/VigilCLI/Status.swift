@@ -114,7 +114,10 @@ struct StatusReport: Encodable {
             return Database(name: name, profile: profile, scopes: scopes.keys.sorted().map { scopes[$0]! }, open_findings: total)
         }
 
-        static func iso(_ epoch: Double) -> String { Date(timeIntervalSince1970: epoch.rounded()).formatted(.iso8601) }
+        /// ISO 8601 in UTC with milliseconds: a 0.5 s period stays visible.
+        static func iso(_ epoch: Double) -> String {
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date(timeIntervalSince1970: epoch))
+        }
     }
 
     var daemons: [Daemon] = []
@@ -129,8 +132,8 @@ struct StatusReport: Encodable {
             out += "\n\(db.name.uppercased())  (profile \(db.profile))\n"
             out += "  \(pad("VERIFIER", 20)) \(pad("SCOPE", 16)) \(pad("LAST COMPLETE PASS", 21)) \(pad("NEXT DUE", 30)) OPEN FINDINGS\n"
             for s in db.scopes {
-                let due = s.next_due.map { "\($0)\(s.overdue ? " OVERDUE" : "")" } ?? (s.last_complete_pass == nil ? "first pass pending" : "-")
-                out += "  \(pad(s.verifier, 20)) \(pad(s.scope, 16)) \(pad(s.last_complete_pass ?? "never", 21)) \(pad(due, 30)) \(Self.describe(s.open_findings))\n"
+                let due = s.next_due.map { "\(seconds($0))\(s.overdue ? " OVERDUE" : "")" } ?? (s.last_complete_pass == nil ? "first pass pending" : "-")
+                out += "  \(pad(s.verifier, 20)) \(pad(s.scope, 16)) \(pad(s.last_complete_pass.map(seconds) ?? "never", 21)) \(pad(due, 30)) \(Self.describe(s.open_findings))\n"
             }
             out += "  open findings: \(Self.describe(db.open_findings))\n"
         }
@@ -143,6 +146,9 @@ struct StatusReport: Encodable {
         let parts = counts.sorted { (order.firstIndex(of: $0.key) ?? 9, $0.key) < (order.firstIndex(of: $1.key) ?? 9, $1.key) }
         return parts.isEmpty ? "none" : parts.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     }
+
+    /// `2026-11-25T03:07:55Z`: the text shows whole seconds.
+    private func seconds(_ iso: String) -> String { iso.count > 20 ? "\(iso.prefix(19))Z" : iso }
 
     private func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s.padding(toLength: width, withPad: " ", startingAt: 0) }
 }

@@ -36,7 +36,10 @@ struct StatusTests {
 
     static func report(_ cluster: ClusterFile) throws -> StatusJSON {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            return try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+        }
         return try decoder.decode(StatusJSON.self, from: Data(try status(cluster).utf8))
     }
 
@@ -56,13 +59,17 @@ struct StatusTests {
             }, "not every verifier completed a pass: \(String(describing: last))")
             let clean = try #require(last)
             #expect(clean.databases.map(\.name) == ["zone-a", "journal"])
-            #expect(clean.databases.allSatisfy { $0.profile == "dev" && $0.open_findings.isEmpty }, "a clean cluster has open findings: \(clean)")
+            #expect(clean.databases.allSatisfy { $0.profile == "dev" })
+            for db in clean.databases where !db.open_findings.isEmpty {
+                let open = try Command.runStatus([vigil, "findings", "list", "--dir", cluster.directory, "--zone", db.name == "journal" ? "journal" : db.name])
+                Issue.record("a clean cluster has open findings in \(db.name): \(open.output)")
+            }
             #expect(clean.daemons.allSatisfy { $0.state == "up" }, "\(clean.daemons)")
             #expect(clean.scopes.allSatisfy { !$0.overdue })
             for s in clean.scopes {
                 let lastPass = try #require(s.last_complete_pass), due = try #require(s.next_due, "\(s.verifier) \(s.scope) has no next due")
                 // The dev profile's pass periods are 0.5 to 5.5 seconds.
-                #expect(due > lastPass && due.timeIntervalSince(lastPass) <= 6, "\(s.verifier) \(s.scope): due \(due), last \(lastPass)")
+                #expect(due.timeIntervalSince(lastPass) > 0.49 && due.timeIntervalSince(lastPass) < 5.51, "\(s.verifier) \(s.scope): due \(due), last \(lastPass)")
             }
             let text = try Self.status(cluster, json: false)
             #expect(text.contains("VERIFIER") && text.contains("LAST COMPLETE PASS") && text.contains("NEXT DUE") && text.contains("OPEN FINDINGS"))
