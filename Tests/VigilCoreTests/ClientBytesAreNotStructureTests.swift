@@ -100,6 +100,22 @@ import VigilCore
         try expectParsesAsWritten(file, entries: entries, sealed: true)
     }
 
+    /// Bytes after a sealed extent's trailer: damage the scrubber reports, not a
+    /// seal to finish (a node that "finished" it would truncate the evidence away).
+    @Test(.timeLimit(.minutes(1)), arguments: [1, 48, 4096])
+    func bytesAfterTheSealAreDamageNotAnUnfinishedSeal(extra: Int) throws {
+        let file = path("after-seal-\(extra)")
+        _ = try ExtentFixtures.writeExtent(at: file, sizes: [10, 3000])
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: extra))
+        try handle.close()
+
+        let report = try ExtentReader(path: file).scan()
+        #expect(!report.isClean && report.isSealed && !report.hasUnfinishedSeal, "\(report.problems)")
+        #expect(throws: ExtentWriteError.self) { try ExtentWriter.openForAppend(path: file) }
+    }
+
     func expectParsesAsWritten(_ file: String, entries: [FooterEntry], sealed: Bool, sourceLocation: SourceLocation = #_sourceLocation) throws {
         var seen: [FooterEntry] = []
         let report = try ExtentReader(path: file).scan(onRecord: { record in

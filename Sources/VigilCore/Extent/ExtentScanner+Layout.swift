@@ -42,6 +42,7 @@ extension ExtentScanner {
     /// The node then writes the footer again (`ExtentWriter.openForAppend`).
     mutating func judgeUnfinishedSeal(lastRecordEnd: UInt64) {
         guard footerDamaged, let seal = report.header?.seal, report.problemCount == 1,
+              let expectedSize = seal.fileSize, report.fileSize <= expectedSize,  // longer: damage (ExtentWriter.seal)
               lastRecordEnd == seal.footerOffset, UInt64(report.intactRecords) == seal.recordCount
         else { return }
         let trailer = seal.trailer.encode(entriesCRC: rebuiltFooterCRC)

@@ -151,6 +151,12 @@ public final class ExtentWriter {
         let seal = ExtentSeal(
             footerOffset: size, recordCount: UInt64(entries.count), footerCRC: trailer.withUnsafeBytes { $0.le(28, as: UInt32.self) })
         let sealedHeader = header.with(seal: seal)
+        // Nothing past the records before the header says sealed: a seal a
+        // crash interrupts then never leaves the file longer than its seal
+        // says, so bytes after the trailer are always damage, never a seal
+        // to finish.
+        try file.truncate(to: size)
+        try file.syncData()
         try sealedHeader.encode().withUnsafeBytes { try file.write($0, at: 0) }
         try file.syncData()
         header = sealedHeader
