@@ -36,7 +36,9 @@ public struct DiskScrubber: VerifierCheck {
     public func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
         let after = String(decoding: cursor, as: UTF8.self)
         guard let next = extentFiles().first(where: { $0.path > after }) else {
-            return StepOutcome(cursor: cursor, passComplete: true)
+            var done = StepOutcome(cursor: cursor, passComplete: true)
+            done.cleanPrefixes = try await subjectsOfVanishedFiles()
+            return done
         }
         var outcome = try await scan(next.path, limiter: limiter)
         outcome.cursor = Array(next.path.utf8)
@@ -105,6 +107,24 @@ public struct DiskScrubber: VerifierCheck {
             outcome.repairs.insert(repair(name, Set(findings.map(\.kind)).sorted().joined(separator: ",")))
         }
         return outcome
+    }
+
+    /// Open findings' subjects whose file no longer exists (trashed by a repair,
+    /// unlinked): the damage left with the file; resolved at the end of a pass.
+    func subjectsOfVanishedFiles() async throws -> [String] {
+        let prefix = "node/\(config.nodeID)/"
+        let subjects = try await index.pool.withConnection { [config] c in
+            let rows = try await c.query(
+                "SELECT DISTINCT subject FROM findings WHERE verifier = 'disk-scrubber' AND scope = $1 AND resolved_at IS NULL", [.text(config.scope)])
+            return (0..<rows.count).map { rows.string($0, 0) }
+        }
+        return Set(subjects.compactMap { subject -> String? in
+            guard subject.hasPrefix(prefix) else { return nil }
+            let parts = subject.dropFirst(prefix.count).split(separator: "/")
+            guard parts.count >= 2, ["extents", "trash"].contains(parts[0]), ExtentName(parts[1]) != nil else { return nil }
+            let relative = "\(parts[0])/\(parts[1])"
+            return FileManager.default.fileExists(atPath: "\(config.dataDirectory)/\(relative)") ? nil : prefix + relative
+        }).sorted()
     }
 
     static func modifiedWithin(_ path: String, seconds: Double) -> Bool {
