@@ -75,7 +75,8 @@ struct ClusterOptionsTests {
             ["put-file", "--user", "u", payload], ["get-file", "--user", "u", "f"], ["drain", "1"],
             ["trash", "restore", "--node", "1", "--volume", "1"], ["nodes", "list"], ["nodes", "add", "--id", "1", "--name", "n", "--address", "http://x"],
             ["zone", "show"], ["zone", "configure", "--zone", "zone-a"], ["migrate"], ["migrate", "--schema", "file-journal"],
-            ["drt"], ["chaos"], ["dev", "status"], ["dev", "down"],
+            ["nodes", "retire", "1", "--dead"], ["drt"], ["chaos"], ["durability"],
+            ["dev", "status"], ["dev", "down"], ["dev", "prometheus-config"],
         ]
         for command in commands {
             let result = try Command.runStatus([Self.vigil] + command + ["--dir", dir])
