@@ -77,9 +77,11 @@ struct LedgerGauges: Sendable {
             let open = try await c.query("""
                 SELECT kind, severity, count(*) FROM findings WHERE verifier = $1 AND scope = $2 AND resolved_at IS NULL GROUP BY kind, severity
                 """, [.text(verifier), .text(scope)])
+            // The File Journal has no repair queue (the cross-zone verifier's journal scope): none outstanding.
+            guard try await c.query("SELECT to_regclass('repair_queue') IS NOT NULL").bool(0, 0) else { return (open, Int64(0)) }
             let repairs = try await c.query(
                 "SELECT count(*) FROM repair_queue WHERE requested_by = $1 AND state IN ('pending', 'running')", [.text(verifier)])
-            return (open, repairs)
+            return (open, try repairs.int64(0, 0))
         }
         var shown = Set<[String]>()
         for row in 0..<open.count {
@@ -88,7 +90,7 @@ struct LedgerGauges: Sendable {
             shown.insert(labels)
         }
         for gone in previous.subtracting(shown) { openFindings(kind: gone[0], severity: gone[1]).record(0) }
-        repairsOutstanding.record(try repairs.int64(0, 0))
+        repairsOutstanding.record(repairs)
         return shown.union(previous)
     }
 }
