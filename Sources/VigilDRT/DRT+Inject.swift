@@ -43,9 +43,12 @@ extension DRT {
                             repair: .replica(zone: zone.name, volume: pick.volume, node: pick.node.id))
         case .trashWithLiveBlocks:
             return try await trashLiveExtent(z, seed: seed)
+        case .trashExtentDamaged:
+            return try await damageTrashExtent(z, seed: seed)
         case .indexWrongVolume:
             let pick = try await freshReplica(z)
             let other = try await freshVolumes(z).sorted().first { $0 != pick.volume } ?? pick.volume
+            claim(z, volume: other)
             let key = try await zones[z].index.liveKeys(in: pick.volume).filter { !usedKeys.contains($0) }.randomElement(using: &rng)!
             usedKeys.insert(key)
             let pool = zones[z].index.pool
@@ -126,7 +129,7 @@ extension DRT {
         usedKeys.insert(key)
         destroyed.insert(key)
         let row = try await zones[z].index.lookup(key)!
-        usedVolumes.insert("\(zone.name)/\(row.volume)")
+        claim(z, volume: row.volume)
         var explains = ["%block/\(key.hex)%"]
         for replica in try await zones[z].index.replicas(of: row.volume) {
             guard let node = zone.nodes.first(where: { $0.id == replica.node.id }) else { continue }

@@ -83,7 +83,7 @@ extension DRT {
                   !usedVolumes.contains("\(zone.name)/\(row.volume)") else { continue }
             let replicas = try await zones[z].index.replicas(of: row.volume).filter { !excludedNodes.contains("\(zone.name)/\($0.node.id)") && $0.state == "live" }
             guard let replica = replicas.randomElement(using: &rng), let node = zone.nodes.first(where: { $0.id == replica.node.id }) else { continue }
-            usedVolumes.insert("\(zone.name)/\(row.volume)")
+            claim(z, volume: row.volume)
             let name = ExtentName(volume: UInt64(row.volume), generation: UInt32(replica.generation))
             return (row.volume, node, name, "\(node.dataDirectory)/extents/\(name)")
         }

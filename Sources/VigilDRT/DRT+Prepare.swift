@@ -61,12 +61,26 @@ extension DRT {
         }
     }
 
-    /// Sealed volumes no fault has touched, none of whose replicas is on an excluded node.
+    /// Sealed volumes no fault has touched, none of whose replicas is on an
+    /// excluded node, and far enough from the GC threshold that the master
+    /// will not compact them while a fault uses them.
     func freshVolumes(_ z: Int) async throws -> Set<Int64> {
         let replicas = try await sealedReplicas(z)
         let zone = zones[z].zone
         let onExcluded = Set(replicas.filter { r in excludedNodes.contains("\(zone.name)/\(r.node)") }.map(\.volume))
-        return Set(replicas.map(\.volume)).subtracting(onExcluded).filter { !usedVolumes.contains("\(zone.name)/\($0)") }
+        let nearGC = try await zones[z].index.pool.withConnection { c in
+            let rows = try await c.query("""
+                SELECT volume_id FROM blocks GROUP BY volume_id HAVING count(*) FILTER (WHERE state = 1) >= 0.3 * count(*)
+                """)
+            return Set(try (0..<rows.count).map { try rows.int64($0, 0) })
+        }
+        return Set(replicas.map(\.volume)).subtracting(onExcluded).subtracting(nearGC).filter { !usedVolumes.contains("\(zone.name)/\($0)") }
+    }
+
+    /// A volume a fault now uses: no other fault of this seed takes it, and the load deletes nothing from it.
+    func claim(_ z: Int, volume: Int64) {
+        usedVolumes.insert("\(zones[z].zone.name)/\(volume)")
+        load?.protect(zone: zones[z].zone.name, volume: volume)
     }
 
     /// A replica of a sealed volume no other fault has touched.
@@ -77,7 +91,7 @@ extension DRT {
         guard let pick = candidates.first, let node = zone.nodes.first(where: { $0.id == pick.node }) else {
             throw DevClusterError("no untouched sealed volume left to damage in \(zone.name)")
         }
-        usedVolumes.insert("\(zone.name)/\(pick.volume)")
+        claim(z, volume: pick.volume)
         let name = ExtentName(volume: UInt64(pick.volume), generation: UInt32(pick.generation))
         return (pick.volume, node, name, "\(node.dataDirectory)/extents/\(name)")
     }

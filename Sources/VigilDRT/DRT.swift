@@ -61,6 +61,8 @@ public final class DRT {
     var destroyed = Set<BlockKey>()
     /// Nodes faults must not touch (a drain under load, a lost node).
     var excludedNodes = Set<String>()
+    /// The foreground load of `--under-load`.
+    var load: LoadDriver?
     let log: (String) -> Void
     /// Writes blocks through the frontends with this token (the write role is enough).
     let frontendToken: String?
@@ -78,7 +80,7 @@ public final class DRT {
 
     public func run(_ options: Options) async throws -> DRTReport {
         let runStart = try await databaseNow(zones[0].zone.database)
-        let load = options.underLoad ? try await startLoad() : nil
+        load = options.underLoad ? try await startLoad() : nil
         var all: [Injected] = []
         var wantsNodeLost = false
         for seed in options.seeds {

@@ -31,12 +31,14 @@ public enum FaultClass: String, CaseIterable, Sendable, Codable {
     case wrongCredential = "wrong_credential"
     /// Garbage and forged records on the sample topic.
     case hostileSample = "hostile_sample"
+    /// A bit flipped in an extent GC put in trash, before it is inspected and unlinked.
+    case trashExtentDamaged = "trash_extent_damaged"
 
     /// Faults that damage one replica's extent file of a sealed volume.
     var damagesSealedExtent: Bool {
         switch self {
         case .bitFlipData, .bitFlipHeader, .truncatedExtent, .insertedBytes, .misdirectedWrite, .staleExtent, .extentDeleted, .extentMovedToTrash,
-             .trashWithLiveBlocks, .indexWrongVolume, .identity, .metadataDrift, .latentSectorError, .damageAfterSeal: true
+             .trashWithLiveBlocks, .indexWrongVolume, .identity, .metadataDrift, .latentSectorError, .damageAfterSeal, .trashExtentDamaged: true
         default: false
         }
     }
