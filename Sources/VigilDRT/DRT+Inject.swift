@@ -130,6 +130,7 @@ extension DRT {
         destroyed.insert(key)
         let row = try await zones[z].index.lookup(key)!
         claim(z, volume: row.volume)
+        destroyedVolumes.insert("\(zone.name)/\(row.volume)")
         var explains = ["%block/\(key.hex)%"]
         for replica in try await zones[z].index.replicas(of: row.volume) {
             guard let node = zone.nodes.first(where: { $0.id == replica.node.id }) else { continue }

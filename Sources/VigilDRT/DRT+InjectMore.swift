@@ -36,6 +36,9 @@ extension DRT {
             detection.verifier = "metadata-scanner"
             detection.kinds = [.missing]
             detection.subject = "node/\(pick.node.id)/volume/\(pick.volume)/block/\(last.key.hex)"
+            // Under load the node appends again at its own offset before it notices the cut:
+            // the lost record becomes a hole (zeros) where a record header should start.
+            detection.alternative = ("disk-scrubber", ["bad_magic", "header_crc", "truncated_tail"].map(FindingKind.init(rawValue:)), "node/\(pick.node.id)/extents/\(pick.name)")
             return Injected(
                 seed: seed, fault: fault, target: "\(zone.name) \(pick.node.name) open \(pick.name) lost its last record \(last.key.hex.prefix(16))…",
                 detection: detection, repair: .replica(zone: zone.name, volume: pick.volume, node: pick.node.id))

@@ -14,17 +14,23 @@ extension DRT {
         }
         let zone = zones[z].zone
         excludedNodes.insert("\(zone.name)/\(node.id)")
-        let volumes = try await zones[z].index.pool.withConnection { c in
+        let held = try await zones[z].index.pool.withConnection { c in
             let rows = try await c.query("SELECT volume_id FROM volume_replicas WHERE node_id = $1 AND state = 'live'", [.int32(Int32(node.id))])
             return try (0..<rows.count).map { try rows.int64($0, 0) }
         }
+        // A volume DRT destroyed on every replica has no verified copy to re-create.
+        let volumes = held.filter { !destroyedVolumes.contains("\(zone.name)/\($0)") }
         if let p = cluster.processes.firstIndex(where: { $0.name == node.process }) { DevCluster.kill9(cluster.processes[p]) }
         try FileManager.default.removeItem(atPath: node.dataDirectory)
-        let subjects = volumes.map { "volume/\($0)/replicas" }
+        let skipped = held.count - volumes.count
+        var detection = Detection(zone: zone.name, verifier: "metadata-scanner", kinds: [.nodeUnreachable], subject: "node/\(node.id)/unreachable",
+                                  explains: ["node/\(node.id)/%", "zone/\(zone.name)/node/\(node.id)/%"] + held.map { "volume/\($0)/replicas" })
+        // Until they are back at R, trash holding their blocks must not be unlinked: the inspector says so.
+        detection.explainsDetails = held.map { "live in volume \($0), which has %" }
         return Injected(
-            seed: seed, fault: .nodeLost, target: "\(zone.name) \(node.name) killed, its data directory deleted (\(volumes.count) replicas)",
-            detection: Detection(zone: zone.name, verifier: "metadata-scanner", kinds: [.nodeUnreachable], subject: "node/\(node.id)/unreachable",
-                                 explains: ["node/\(node.id)/%"] + subjects),
+            seed: seed, fault: .nodeLost,
+            target: "\(zone.name) \(node.name) killed, its data directory deleted (\(held.count) replicas\(skipped > 0 ? "; \(skipped) of them in volumes DRT destroyed on every replica, not expected back" : ""))",
+            detection: detection,
             repair: .nodeRetired(zone: zone.name, node: node.id, volumes: volumes))
     }
 

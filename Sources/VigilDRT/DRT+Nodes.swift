@@ -64,7 +64,7 @@ extension DRT {
         return Injected(
             seed: seed, fault: .wrongCredential, target: "\(zone.name) \(node.name) restarted with tokens nobody holds",
             detection: Detection(zone: zone.name, verifier: "metadata-scanner", kinds: [.nodeUnauthorized], subject: "node/\(node.id)/unauthorized",
-                                 explains: ["node/\(node.id)/%"]),
+                                 explains: ["node/\(node.id)/%", "zone/\(zone.name)/node/\(node.id)/%"]),
             undo: { [unowned self] in
                 try await restartProcess(p, arguments: { $0 = original })
                 return "DRT restarted \(node.name) with its own tokens"

@@ -13,14 +13,15 @@ extension DRT {
         let sources = zones.map { ($0.zone.name, $0.zone.database) } + [("journal", cluster.journalDatabase)]
         for (name, url) in sources {
             let rows = try await PostgresConnection.connect(url: url).query("""
-                SELECT verifier, kind, subject, severity FROM findings
+                SELECT verifier, kind, subject, severity, coalesce(details->>'detail', '') FROM findings
                 WHERE severity IN ('error', 'critical') AND extract(epoch FROM last_seen) >= $1 ORDER BY first_seen
                 """, [.float64(runStart)])
             for r in 0..<rows.count {
-                let subject = try rows.string(r, 2)
+                let subject = try rows.string(r, 2), detail = try rows.string(r, 4)
                 let accounted = faults.contains { fault in
                     guard name == "journal" || fault.detection.zone == name else { return false }
                     return ([fault.detection.subject] + fault.detection.explains).contains { Self.like(subject, $0) }
+                        || fault.detection.explainsDetails.contains { Self.like(detail, $0) }
                 }
                 if accounted {
                     explained += 1

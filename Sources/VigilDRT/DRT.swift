@@ -59,6 +59,9 @@ public final class DRT {
     var written: [String: [BlockKey]] = [:]
     /// Blocks a fault destroys on every replica on purpose: not counted as lost.
     var destroyed = Set<BlockKey>()
+    /// "zone/volume" with a block destroyed on every replica: no verified copy
+    /// exists, so no re-replication can bring it back to R.
+    var destroyedVolumes = Set<String>()
     /// Nodes faults must not touch (a drain under load, a lost node).
     var excludedNodes = Set<String>()
     /// The foreground load of `--under-load`.

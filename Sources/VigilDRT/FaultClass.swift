@@ -71,6 +71,10 @@ struct Detection: Sendable {
     /// Subjects (LIKE patterns) of the other findings this fault explains:
     /// the same damage seen by another verifier, or its consequences.
     var explains: [String] = []
+    /// Patterns (LIKE) on a finding's `detail` that this fault explains
+    /// whatever its subject, e.g. a trash extent held because its blocks now
+    /// live in a volume the lost node took below R.
+    var explainsDetails: [String] = []
     /// Another verifier's finding that names the same damage as exactly, e.g.
     /// the metadata scanner's `missing` for a block of the damaged replica when
     /// the node stopped serving it (and the repair followed) before the
