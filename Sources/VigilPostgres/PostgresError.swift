@@ -31,7 +31,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// Worth retrying: the connection dropped, the server is starting or
     /// shutting down, a serialization failure or deadlock.
     public var isRetriable: Bool {
-        if code == .connection { return true }
+        if code == .connection || code == .leaseTimeout { return true }
         guard let state = sqlState else { return false }
         return state.hasPrefix("08") || state.hasPrefix("57P") || state == "40001" || state == "40P01" || state == "53300"
     }

@@ -29,8 +29,10 @@ public final class BlockingExecutor: @unchecked Sendable {
         threadCount = threads
         state = BlockingQueueState(limit: queueLimit)
         for number in 0..<threads {
-            let thread = Thread { [self] in work() }
-            thread.name = "\(name)-\(number)"
+            let thread = Thread { [self] in
+                _ = setCurrentThreadName(String("\(name)-\(number)".prefix(15)))
+                work()
+            }
             thread.start()
         }
     }
@@ -92,6 +94,15 @@ public final class BlockingExecutor: @unchecked Sendable {
         defer { condition.unlock() }
         return body(&state)
     }
+}
+
+/// glibc's `pthread_setname_np` (the Glibc module does not export it): names
+/// the thread as `ps -L`, `top -H` and debuggers show it.
+@_silgen_name("pthread_setname_np")
+private func setThreadName(_ thread: pthread_t, _ name: UnsafePointer<CChar>) -> Int32
+
+private func setCurrentThreadName(_ name: String) -> Int32 {
+    setThreadName(pthread_self(), name)
 }
 
 /// Runs blocking work (file I/O, fsync, listings, `stat`) on the process's
