@@ -48,3 +48,24 @@ extension BlockIndex {
         }
     }
 }
+
+extension BlockIndex {
+    /// Whether the extent was discarded by a repair: its latest instruction is a
+    /// trash, and after it an install of a newer generation of the same volume
+    /// on the same node was recorded and executed. Such a copy is known to be
+    /// bad (that is why it was replaced); only the store's role writes
+    /// instructions, so a verifier cannot forge this.
+    public func replacedByRepair(node: Int, volume: Int64, generation: Int) async throws -> Bool {
+        try await pool.withConnection { c in
+            try await c.query("""
+                WITH last AS (
+                    SELECT id, kind FROM extent_instructions
+                    WHERE node_id = $1 AND volume_id = $2 AND generation = $3 ORDER BY id DESC LIMIT 1)
+                SELECT 1 FROM last JOIN extent_instructions i
+                  ON i.node_id = $1 AND i.volume_id = $2 AND i.generation > $3 AND i.kind = 'install'
+                 AND i.id > last.id AND i.executed_at IS NOT NULL
+                WHERE last.kind = 'trash' LIMIT 1
+                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation))]).count > 0
+        }
+    }
+}

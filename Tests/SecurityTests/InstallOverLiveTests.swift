@@ -92,7 +92,7 @@ struct InstallOverLiveTests {
         }
     }
 
-    @Test("the master's repair of a corrupted extent trashes the bad copy by instruction, installs a new generation, no referee finding", .timeLimit(.minutes(4)))
+    @Test("the master's repair of a corrupted extent trashes the bad copy by instruction, installs a new generation, no referee finding", .timeLimit(.minutes(6)))
     func repairTrashesTheBadCopy() async throws {
         try await withTestCluster { (cluster: ClusterFile) async throws in
             let frontend = cluster.frontendClient()
@@ -140,6 +140,34 @@ struct InstallOverLiveTests {
             })
             let ever = try await db.query("SELECT kind || ' ' || subject || ' ' || details::text FROM findings WHERE verifier = 'extent-referee'")
             #expect(ever.count == 0, "\((0..<ever.count).map { ever.string($0, 0) })")
+
+            // The discarded copy is known bad: the scrubber does not report it again
+            // in trash, the inspector passes it (every block of its volume is verified
+            // elsewhere) and the master unlinks it, all without a finding.
+            let inspector = try spawnVerifier(cluster, "vigil-trash-inspector", [
+                "--zone", "zone-a", "--database", cluster.zones[0].database, "--node-token-file", cluster.tokens.readerFile,
+                "--work-dir", cluster.directory + "/inspector",
+            ], log: "inspector")
+            defer { killProcess(inspector) }
+            let scrubber = try spawnVerifier(cluster, "vigil-disk-scrubber", [
+                "--zone", "zone-a", "--node-id", "\(node.id)", "--data-dir", node.dataDirectory, "--database", cluster.zones[0].database,
+            ], log: "scrubber-\(node.id)")
+            defer { killProcess(scrubber) }
+            #expect(try await eventually(timeout: .seconds(60)) {
+                try await db.query("""
+                    SELECT 1 FROM trash_inspections WHERE node_id = $1 AND volume_id = $2 AND generation = 1 AND passed
+                    """, [.int32(Int32(node.id)), .int64(volume)]).count > 0
+            }, "the inspector passes the copy a repair replaced")
+            #expect(try await eventually(timeout: .seconds(60)) { !FileManager.default.fileExists(atPath: "\(node.dataDirectory)/trash/\(old)") },
+                    "the master unlinks it after the passed inspection")
+            #expect(try await eventually(timeout: .seconds(30)) {
+                try await db.query("SELECT 1 FROM passes WHERE verifier = 'disk-scrubber' AND state = 'complete'").count > 0
+            })
+            let open = try await db.query("""
+                SELECT verifier || ' ' || kind || ' ' || subject FROM findings
+                WHERE resolved_at IS NULL AND verifier IN ('disk-scrubber', 'trash-inspector', 'extent-referee')
+                """)
+            #expect(open.count == 0, "\((0..<open.count).map { open.string($0, 0) })")
         }
     }
 }

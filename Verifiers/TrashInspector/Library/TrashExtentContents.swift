@@ -44,6 +44,15 @@ struct TrashExtentContents: Sendable {
         return contents
     }
 
+    /// For a copy a repair replaced (see `BlockIndex.replacedByRepair`): its
+    /// problems no longer fail it; `keys` (its volume's live blocks) are judged
+    /// besides the ones it still shows.
+    mutating func tolerateDamage(alsoJudging keys: [BlockKey]) {
+        problems = []
+        problemCount = 0
+        self.keys.formUnion(keys)
+    }
+
     mutating func note(_ problem: String) {
         problemCount += 1
         if problems.count < 20 { problems.append(problem) }

@@ -30,6 +30,17 @@ extension TrashInspector {
             // The node answered, but not with the extent (e.g. it cannot read it): unreadable is not proven.
             contents.note("the node could not serve the extent: \(Self.describe(error))")
         }
+        if !contents.parsesCompletely,
+           try await index.replacedByRepair(node: node.id, volume: Int64(name.volume), generation: Int(name.generation)) {
+            // A copy a repair replaced: damaged, which is why it was replaced. What
+            // must hold before it goes is that nothing in it is needed: every key it
+            // still shows, and every live block the index places in its volume, is
+            // verified on R live replicas elsewhere. Damage alone does not fail it.
+            let tolerated = contents.problemCount
+            contents.tolerateDamage(alsoJudging: try await index.liveKeys(in: Int64(name.volume)))
+            logger.info("trash extent is a copy a repair replaced: its damage is known; judging its volume's live blocks instead",
+                        metadata: ["vigil.node": "\(node.id)", "vigil.extent": "\(name)", "vigil.problems": "\(tolerated)"])
+        }
         let verdicts = try await judge(contents.keys.sorted { $0.hex < $1.hex }, trashNode: node.id, name: name, silent: silent, peers: &peers)
         let verdict = TrashVerdict(contents: contents, verdicts: verdicts, peersAnswered: peers.isEmpty)
         peers.apply(to: &outcome, zone: config.zone)
