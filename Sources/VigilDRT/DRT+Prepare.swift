@@ -26,12 +26,21 @@ extension DRT {
         }
     }
 
-    /// Writes a block and remembers it for the loss check.
+    /// Writes a block and remembers it for the loss check. A frontend that
+    /// cannot take writes for a moment (503: too few healthy nodes while one
+    /// drains and another restarts after a fault) is asked again, for a minute.
     @discardableResult
     func put(_ data: [UInt8], via frontend: FrontendClient, zone: String) async throws -> BlockKey {
-        let key = BlockKey(hex: try await frontend.put(data).key)!
-        written[zone, default: []].append(key)
-        return key
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                let key = BlockKey(hex: try await frontend.put(data).key)!
+                written[zone, default: []].append(key)
+                return key
+            } catch let error as FrontendClientError where (error.status == 503 || error.isUnreachable) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
     }
 
     /// Files of three blocks each, written to every zone the journal user lives in.
