@@ -15,6 +15,9 @@ public struct VolumeReplicaSet: Sendable, Equatable {
     public var state: String
     public var replication: Int
     public var liveNodes: [Int]
+    /// Nodes whose replica the master is rebuilding right now (`repairing`: out
+    /// of service while its copy is trashed and a verified one installed).
+    public var repairingNodes: [Int] = []
     /// Whether any live block is in the volume.
     public var holdsLiveBlocks: Bool
 }
@@ -40,7 +43,8 @@ extension BlockIndex {
             let rows = try await c.query("""
                 SELECT v.id, v.state, v.replication,
                        coalesce(array_to_string(array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'live'), ','), ''),
-                       EXISTS (SELECT 1 FROM blocks b WHERE b.volume_id = v.id AND b.state = 0)
+                       EXISTS (SELECT 1 FROM blocks b WHERE b.volume_id = v.id AND b.state = 0),
+                       coalesce(array_to_string(array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'repairing'), ','), '')
                 FROM volumes v LEFT JOIN volume_replicas r ON r.volume_id = v.id
                 WHERE v.id = ANY(string_to_array($1, ',')::bigint[]) GROUP BY v.id
                 """, [.text(volumes.map(String.init).joined(separator: ","))])
@@ -48,7 +52,8 @@ extension BlockIndex {
             for i in 0..<rows.count {
                 out[try rows.int64(i, 0)] = VolumeReplicaSet(
                     state: rows.string(i, 1), replication: try rows.int(i, 2),
-                    liveNodes: rows.string(i, 3).split(separator: ",").compactMap { Int($0) }, holdsLiveBlocks: try rows.bool(i, 4))
+                    liveNodes: rows.string(i, 3).split(separator: ",").compactMap { Int($0) },
+                    repairingNodes: rows.string(i, 5).split(separator: ",").compactMap { Int($0) }, holdsLiveBlocks: try rows.bool(i, 4))
             }
             return out
         }

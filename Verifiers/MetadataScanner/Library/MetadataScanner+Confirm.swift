@@ -42,7 +42,10 @@ extension MetadataScanner {
             return now
         }
         for id in thinVolumes.sorted() {
-            guard let set = sets[id], set.state != "retired", set.holdsLiveBlocks, set.liveNodes.count < set.replication else { continue }
+            // A replica the master is rebuilding is being restored, not lost (a
+            // repair that fails is the repair queue's to report).
+            guard let set = sets[id], set.state != "retired", set.holdsLiveBlocks,
+                  set.liveNodes.count + set.repairingNodes.count < set.replication else { continue }
             confirmed.thinVolumes.append((id, set))
         }
         let suspected = suspects.values.reduce(0) { $0 + $1.count } + unknown.count + thinVolumes.count

@@ -66,8 +66,15 @@ extension TrashInspector {
         // This extent's own replica row never counts, whatever its state says (it
         // may still say live for a moment after the extent moved to trash); a
         // copy of another generation on the same node (a repair's) does.
-        let replicas = try await index.replicas(of: volume).filter {
+        let all = try await index.replicas(of: volume)
+        let replicas = all.filter {
             $0.state == "live" && !($0.node.id == trashNode && UInt64(volume) == name.volume && $0.generation == Int(name.generation))
+        }
+        if replicas.count < record.replication, replicas.count + all.filter({ $0.state == "repairing" }).count >= record.replication {
+            // Short only by a replica the master is rebuilding right now (often
+            // this very copy's, being replaced under a new generation): judged
+            // once the repair lands (never unlinked meanwhile), not accused.
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0.key, .notJudged) })
         }
         guard replicas.count >= record.replication else {
             let reason = "live in volume \(volume), which has \(replicas.count) live replicas besides this extent; \(record.replication) needed"
