@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilDev
 import VigilGate
+import VigilPostgres
 
 struct GateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,6 +61,8 @@ struct GateCommand: AsyncParsableCommand {
         let file = try cluster.load()
         let zones = file.zones.filter { zone == nil || $0.name == zone }
         guard !zones.isEmpty else { throw ValidationError("no zone \(zone ?? "") in \(cluster.path)") }
-        return GateInputs(zoneDatabases: zones.map(\.database), journalDatabase: journalDatabase ?? file.journalDatabase)
+        // As the operator's role, like `vigil status` and `vigil findings`: it reads every row and can change none.
+        return GateInputs(zoneDatabases: zones.map { DatabaseRole.operator.url($0.database) },
+                          journalDatabase: journalDatabase ?? DatabaseRole.operator.url(file.journalDatabase))
     }
 }
