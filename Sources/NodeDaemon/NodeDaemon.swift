@@ -47,7 +47,7 @@ struct NodeDaemon: AsyncParsableCommand {
         nodeConfig.maxBlockSize = try settings.int("max-block-size", option: maxBlockSize, default: nodeConfig.maxBlockSize)
         logger[metadataKey: LogKey.node] = "\(nodeConfig.host):\(nodeConfig.port)"
 
-        let store = try NodeStore(config: nodeConfig, logger: logger)
+        let store = try await NodeStore.open(config: nodeConfig, logger: logger)
         let app = buildNodeApplication(store: store, registry: registry, logger: logger)
         let watch = DiskWatch(store: store, interval: .milliseconds(try settings.int("disk-check-ms", option: diskCheckMs, default: 5000)), logger: logger)
         try await runDaemon([app, watch], logger: logger)

@@ -29,6 +29,12 @@ public final class NodeStore: Sendable {
         try loadFromDisk()
     }
 
+    /// `init` on the blocking executor: indexing the disk at start (listing,
+    /// reading every extent's footer) never occupies the cooperative pool.
+    public static func open(config: NodeConfig, logger: Logger) async throws -> NodeStore {
+        try await blockingIO { try NodeStore(config: config, logger: logger) }
+    }
+
     private func loadFromDisk() throws {
         var loaded = State()
         for file in try FileManager.default.contentsOfDirectory(atPath: extentsDirectory).sorted() {
