@@ -320,7 +320,7 @@ let package = Package(
         .testTarget(
             name: "VigilStoreTests",
             dependencies: [
-                "VigilCore", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilPostgres", "VigilTestSupport",
+                "VigilCore", "VigilDev", "VigilFrontend", "VigilFrontendClient", "VigilNodeClient", "VigilPostgres", "VigilTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .testTarget(

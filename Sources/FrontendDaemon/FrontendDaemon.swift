@@ -73,7 +73,7 @@ struct FrontendDaemon: AsyncParsableCommand {
         let frontend = try Frontend(config: frontendConfig, logger: logger)
         try await frontend.start()
         let app = buildFrontendApplication(frontend: frontend, registry: registry, logger: logger)
-        try await runDaemon([app], logger: logger)
+        try await runDaemon([app] + frontend.services, logger: logger)
         await frontend.shutdown()
     }
 }

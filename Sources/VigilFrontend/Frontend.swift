@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import ServiceLifecycle
 import VigilCore
 import VigilNodeClient
 import VigilPostgres
@@ -26,6 +27,10 @@ public final class Frontend: Sendable {
         allocator = VolumeAllocator(config: config, index: index, logger: logger)
         sampler = try Sampler(config: config, logger: logger)
     }
+
+    /// The frontend's background work, for the daemon's service group: opening
+    /// volumes for writes and sealing full ones.
+    public var services: [any Service] { [allocator] }
 
     /// Volumes left open by an earlier run take no more writes: the master seals them.
     public func start() async throws {
@@ -71,10 +76,10 @@ public final class Frontend: Sendable {
                 try await index.commit(BlockRow(key: key, volume: lease.volume, length: Int32(data.count), checksum: checksum, state: .live))
                 _ = try await index.addVolumeBytes(lease.volume, data.count)
             } catch {
-                await allocator.release(lease)
+                allocator.release(lease)
                 throw error
             }
-            await allocator.release(lease)
+            allocator.release(lease)
             puts.increment()
             putBytes.increment(by: data.count)
             sampler.offer(key: key, volume: lease.volume, length: data.count, writtenAtMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))

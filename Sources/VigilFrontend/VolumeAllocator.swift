@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import ServiceLifecycle
+import Synchronization
 import VigilCore
 import VigilNodeClient
 import VigilPostgres
@@ -10,123 +12,112 @@ struct VolumeLease: Sendable {
     var replicas: [NodeRecord]
 }
 
-/// Hands out the open volume writes go to; opens a new one (R nodes, an extent
-/// on each) when the current is full or failed, and seals full volumes once
-/// their last write finishes. One frontend owns the volumes it opens.
-actor VolumeAllocator {
-    struct OpenVolume {
-        var lease: VolumeLease
-        var reserved: Int64 = 0
-        var inFlight = 0
-        var full = false
-    }
+/// Hands out the open volume writes go to. A write only picks the open volume
+/// or waits, at most `leaseTimeout`, for the next; opening volumes (R nodes, an
+/// extent on each) and sealing full ones once their last write finishes are
+/// this service's background work, never a client's request path. One
+/// frontend owns the volumes it opens. Decisions: `VolumeAllocatorState`.
+final class VolumeAllocator: Service, Sendable {
+    typealias Waiter = CheckedContinuation<VolumeLease, any Error>
+    typealias State = VolumeAllocatorState<Waiter>
 
-    private let config: FrontendConfig
-    private let index: BlockIndex
-    private let logger: Logger
-    private var current: OpenVolume?
-    private var retiring: [Int64: OpenVolume] = [:]
-    private var opening: Task<OpenVolume, Error>?
+    let config: FrontendConfig
+    let index: BlockIndex
+    let logger: Logger
+    let leaseTimeout: Duration
+    private let state: Mutex<State>
     /// Nodes that failed a write recently, kept out of new volumes for a while.
-    private var suspect: [Int: ContinuousClock.Instant] = [:]
+    let suspects = Mutex<[Int: ContinuousClock.Instant]>([:])
+    private let doorbell = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
-    init(config: FrontendConfig, index: BlockIndex, logger: Logger) {
+    init(config: FrontendConfig, index: BlockIndex, logger: Logger, leaseTimeout: Duration = .seconds(30)) {
         self.config = config
         self.index = index
         self.logger = logger
+        self.leaseTimeout = leaseTimeout
+        state = Mutex(State(targetBytes: config.volumeTargetBytes))
     }
 
     func lease(bytes: Int) async throws -> VolumeLease {
-        while true {
-            if var open = current, !open.full {
-                open.inFlight += 1
-                open.reserved += Int64(bytes)
-                if open.reserved >= config.volumeTargetBytes { open.full = true }
-                if open.full {
-                    retiring[open.lease.volume] = open
-                    current = nil
-                } else {
-                    current = open
-                }
-                return open.lease
+        if let lease = state.withLock({ $0.lease(bytes: bytes) }) { return lease }
+        let id = state.withLock { $0.reserve() }
+        return try await withThrowingTaskGroup(of: VolumeLease?.self) { group in
+            group.addTask { try await self.waitInLine(id, bytes: bytes) }
+            group.addTask {
+                try await Task.sleep(for: self.leaseTimeout)
+                return nil
             }
-            let task = opening ?? Task { try await self.openVolume() }
-            opening = task
-            defer { opening = nil }
-            let opened = try await task.value
-            // Callers waiting on the same opening all get it; the first installs it.
-            if current == nil, retiring[opened.lease.volume] == nil { current = opened }
+            var outcome: Result<VolumeLease, any Error>?
+            while let next = await group.nextResult() {
+                switch next {
+                case .success(let lease?):
+                    outcome = .success(lease)  // a place always wins: its in-flight count is released by the caller
+                    group.cancelAll()
+                case .success(nil):
+                    state.withLock { $0.abandon(id) }?.resume(throwing: FrontendError.unavailable("no open volume within \(leaseTimeout)"))
+                case .failure(let error):
+                    if outcome == nil { outcome = .failure(error) }
+                    group.cancelAll()
+                }
+            }
+            return try outcome!.get()
         }
     }
 
-    /// The write finished (all replicas acknowledged). Seals a full volume after its last write.
-    func release(_ lease: VolumeLease) async {
-        if var open = current, open.lease.volume == lease.volume {
-            open.inFlight -= 1
-            current = open
-            return
+    private func waitInLine(_ id: UInt64, bytes: Int) async throws -> VolumeLease {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (waiter: Waiter) in
+                switch state.withLock({ $0.enqueue(id, bytes: bytes, waiter) }) {
+                case .granted(let lease): waiter.resume(returning: lease)
+                case .queued: doorbell.continuation.yield()
+                case .abandoned: waiter.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            state.withLock { $0.abandon(id) }?.resume(throwing: CancellationError())
         }
-        guard var open = retiring[lease.volume] else { return }
-        open.inFlight -= 1
-        retiring[lease.volume] = open
-        if open.inFlight == 0 {
-            retiring.removeValue(forKey: lease.volume)
-            await seal(open.lease)
-        }
+    }
+
+    /// The write finished (all replicas acknowledged); a full volume's last one queues its seal.
+    func release(_ lease: VolumeLease) {
+        if state.withLock({ $0.release(lease) }) { doorbell.continuation.yield() }
     }
 
     /// A replica write failed: the volume takes no more writes; its nodes
     /// that failed are avoided for a while. The master seals it later.
     func fail(_ lease: VolumeLease, failedNodes: [Int]) async {
-        for node in failedNodes { suspect[node] = .now + .seconds(30) }
-        if current?.lease.volume == lease.volume {
-            current = nil
-        }
-        retiring.removeValue(forKey: lease.volume)
+        suspect(failedNodes)
+        state.withLock { $0.fail(lease) }
         _ = try? await index.setVolumeState(lease.volume, from: ["open"], to: "closed")
         logger.warning("volume stopped taking writes after a replica write failed", metadata: [
             "vigil.volume": "\(lease.volume)", "vigil.failed_nodes": "\(failedNodes)",
         ])
     }
 
-    private func openVolume() async throws -> OpenVolume {
-        let now = ContinuousClock.now
-        suspect = suspect.filter { $0.value > now }
-        let candidates = try await index.nodes().filter { $0.state == "up" && suspect[$0.id] == nil }.shuffled()
-        guard candidates.count >= config.replication else {
-            throw FrontendError.unavailable("\(candidates.count) healthy nodes, \(config.replication) replicas needed")
-        }
-        let chosen = Array(candidates.prefix(config.replication))
-        let volume = try await index.createVolume(on: chosen.map(\.id), replication: config.replication)
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for node in chosen {
-                    group.addTask { try await NodeClient(address: node.address, token: self.config.nodeToken).createVolume(UInt64(volume), generation: 1) }
-                }
-                try await group.waitForAll()
-            }
-        } catch {
-            let failed = (error as? NodeClientError).flatMap { e in chosen.first { $0.address == e.node }?.id }
-            for node in failed.map({ [$0] }) ?? [] { suspect[node] = .now + .seconds(30) }
-            _ = try? await index.setVolumeState(volume, from: ["open"], to: "retired")
-            throw FrontendError.unavailable("could not create volume \(volume) on its nodes: \(error)")
-        }
-        logger.info("opened volume", metadata: ["vigil.volume": "\(volume)", "vigil.nodes": "\(chosen.map(\.name))"])
-        return OpenVolume(lease: VolumeLease(volume: volume, replicas: chosen))
+    func suspect(_ nodes: [Int]) {
+        suspects.withLock { for node in nodes { $0[node] = .now + .seconds(30) } }
     }
 
-    private func seal(_ lease: VolumeLease) async {
-        var sealedAll = true
-        for node in lease.replicas {
-            do {
-                try await NodeClient(address: node.address, token: config.nodeToken).seal(volume: UInt64(lease.volume))
-            } catch {
-                sealedAll = false
-                logger.warning("could not seal a replica; the master will retry", metadata: [
-                    "vigil.volume": "\(lease.volume)", "vigil.node": "\(node.name)", "vigil.error": "\(error)",
-                ])
+    /// Opens volumes for waiting writes and seals full ones, until shutdown;
+    /// seals still due are done before it returns.
+    func run() async throws {
+        for await _ in doorbell.stream.cancelOnGracefulShutdown() { await doJobs() }
+        await doJobs()
+    }
+
+    private func doJobs() async {
+        while let job = state.withLock({ $0.nextJob() }) {
+            switch job {
+            case .seal(let lease):
+                await seal(lease)
+            case .open:
+                do {
+                    let lease = try await openVolume()
+                    for served in state.withLock({ $0.opened(lease) }) { served.waiter.resume(returning: served.lease) }
+                } catch {
+                    for waiter in state.withLock({ $0.openFailed() }) { waiter.resume(throwing: error) }
+                }
             }
         }
-        _ = try? await index.setVolumeState(lease.volume, from: ["open"], to: sealedAll ? "sealed" : "closed")
     }
 }

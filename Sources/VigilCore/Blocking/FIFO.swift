@@ -5,8 +5,6 @@ struct FIFO<Element> {
     private var head = 0
 
     var count: Int { storage.count - head }
-    var isEmpty: Bool { count == 0 }
-    var first: Element? { head < storage.count ? storage[head] : nil }
 
     mutating func push(_ element: Element) { storage.append(element) }
 
@@ -29,7 +27,4 @@ struct FIFO<Element> {
         guard let index = storage[head...].firstIndex(where: predicate) else { return nil }
         return storage.remove(at: index)
     }
-
-    /// The elements in order, oldest first.
-    var elements: ArraySlice<Element> { storage[head...] }
 }

@@ -9,33 +9,22 @@ import VigilVerifier
 public struct DiskScrubber: VerifierCheck {
     public let config: DiskScrubberConfig
     let index: BlockIndex
+    let directory: ExtentDirectory
 
     public init(config: DiskScrubberConfig, pool: PostgresPool) {
         self.config = config
         index = BlockIndex(pool: pool)
-    }
-
-    /// Every extent file as `extents/NAME` or `trash/NAME`, sorted.
-    func extentFiles() -> [(path: String, size: UInt64, mtime: Date)] {
-        var out: [(String, UInt64, Date)] = []
-        for location in ["extents", "trash"] {
-            let directory = "\(config.dataDirectory)/\(location)"
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where ExtentName(file) != nil {
-                let attributes = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(file)")
-                out.append(("\(location)/\(file)", (attributes?[.size] as? NSNumber)?.uint64Value ?? 0,
-                            attributes?[.modificationDate] as? Date ?? .distantPast))
-            }
-        }
-        return out.sorted { $0.0 < $1.0 }
+        directory = ExtentDirectory(root: config.dataDirectory)
     }
 
     public func estimatePass() async throws -> PassEstimate {
-        PassEstimate(units: Double(extentFiles().reduce(0) { $0 + $1.size }), unit: .bytes)
+        PassEstimate(units: Double(try await directory.startPass().reduce(0) { $0 + $1.size }), unit: .bytes)
     }
 
     public func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
         let after = String(decoding: cursor, as: UTF8.self)
-        guard let next = extentFiles().first(where: { $0.path > after }) else {
+        guard let next = try await directory.passFiles().first(where: { $0.path > after }) else {
+            directory.endPass()
             var done = StepOutcome(cursor: cursor, passComplete: true)
             done.cleanPrefixes = try await subjectsOfVanishedFiles()
             return done
@@ -69,14 +58,14 @@ public struct DiskScrubber: VerifierCheck {
         var options = ExtentScanOptions()
         if location == "extents", let volume { options.expectSealed = volume.state == "sealed" ? true : nil }
         let path = "\(config.dataDirectory)/\(relativePath)"
-        let scanned: (report: ExtentScanReport, keys: [BlockKey])
+        let scanned: (report: ExtentScanReport, keys: [BlockKey], sealingNow: Bool)
         do {
             let scanOptions = options
             scanned = try await blockingIO {
                 var keys: [BlockKey] = []
                 let report = try ExtentReader(path: path).scan(
                     options: scanOptions, onRead: { limiter.throttle($0) }, onRecord: { if $0.isIntact { keys.append($0.key) } })
-                return (report, keys)
+                return (report, keys, report.hasUnfinishedSeal && Self.modifiedWithin(path, seconds: 60))
             }
         } catch let error as FileIOError where error.isNotFound {
             // Trashed, unlinked or replaced under us: not a corruption, and the damage
@@ -92,7 +81,7 @@ public struct DiskScrubber: VerifierCheck {
         let report = scanned.report
         outcome.items = 1
         outcome.bytes = Int(report.fileSize)
-        if report.hasUnfinishedSeal, Self.modifiedWithin(path, seconds: 60) {
+        if scanned.sealingNow {
             // The node is sealing it now (header written, footer on its way):
             // not judged this time; a seal a crash left unfinished stays and is reported.
             return outcome
@@ -124,13 +113,13 @@ public struct DiskScrubber: VerifierCheck {
                 "SELECT DISTINCT subject FROM findings WHERE verifier = 'disk-scrubber' AND scope = $1 AND resolved_at IS NULL", [.text(config.scope)])
             return (0..<rows.count).map { rows.string($0, 0) }
         }
-        return Set(subjects.compactMap { subject -> String? in
+        let paths = Set(subjects.compactMap { subject -> String? in
             guard subject.hasPrefix(prefix) else { return nil }
             let parts = subject.dropFirst(prefix.count).split(separator: "/")
             guard parts.count >= 2, ["extents", "trash"].contains(parts[0]), ExtentName(parts[1]) != nil else { return nil }
-            let relative = "\(parts[0])/\(parts[1])"
-            return FileManager.default.fileExists(atPath: "\(config.dataDirectory)/\(relative)") ? nil : prefix + relative
-        }).sorted()
+            return "\(parts[0])/\(parts[1])"
+        })
+        return try await directory.missing(paths.sorted()).map { prefix + $0 }
     }
 
     static func modifiedWithin(_ path: String, seconds: Double) -> Bool {

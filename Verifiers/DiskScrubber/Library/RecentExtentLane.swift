@@ -35,7 +35,7 @@ public final class RecentExtentLane: Service, Sendable {
     func scanRecent() async throws {
         let window = scrubber.config.recentWindow
         let since = Date().addingTimeInterval(-(Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18))
-        for file in scrubber.extentFiles() where file.mtime > since {
+        for file in try await scrubber.directory.list() where file.mtime > since {
             if scanned.withLock({ $0[file.path] }) == file.mtime { continue }
             let outcome = try await scrubber.scan(file.path, limiter: limiter)
             try await ledger.apply(outcome)
