@@ -122,6 +122,9 @@ public final class Frontend: Sendable {
                 if try await blockingIO({ BlockKey.of(data) }) == key { return data }
                 problems.append("\(replica.node.name): SHA-256 mismatch")
                 await queueRepair(row.volume, replica.node, reason: "read: SHA-256 of the returned data is not the key")
+            } catch let error as NodeClientError where error.isUnauthorized || error.kind == .status(503) {
+                // A refused credential or a node shedding load says nothing about its copy: no repair.
+                problems.append("\(replica.node.name): \(error)")
             } catch let error as NodeClientError where !error.isUnreachable {
                 problems.append("\(replica.node.name): \(error)")
                 await queueRepair(row.volume, replica.node, reason: "read: \(error.code ?? "error") for \(key.hex)")

@@ -87,4 +87,36 @@ struct StoreSafetyTests {
             }
         }
     }
+
+    @Test("a node that refuses the frontend's credential is not a bad copy: reads go to other replicas, no repair is queued", .timeLimit(.minutes(3)))
+    func refusedCredentialIsNotDamage() async throws {
+        try await withTestCluster { (cluster: ClusterFile) async throws in
+            let frontend = cluster.frontendClient()
+            var keys: [BlockKey] = []
+            for _ in 0..<60 { keys.append(try #require(BlockKey(hex: try await frontend.put(randomBlock(64...512)).key))) }
+            // Restart node 1 with tokens nobody holds (a rotated secret, a wrong file).
+            let node = cluster.zones[0].nodes[0]
+            var process = try #require(cluster.processes.first { $0.name == node.process })
+            let flag = try #require(process.arguments.firstIndex(of: "--tokens-file"))
+            let wrong = cluster.directory + "/wrong-node-tokens"
+            try "reader:\(String(repeating: "1", count: 64))\nadmin:\(String(repeating: "2", count: 64))\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+            chmod(wrong, 0o600)
+            DevCluster.kill9(process)
+            process.arguments[flag + 1] = wrong
+            try DevCluster.restart(&process)
+            defer { DevCluster.kill9(process) }
+            let refusing = NodeClient(address: node.address, token: cluster.tokens.reader)
+            #expect(try await eventually(timeout: .seconds(30)) {
+                do { _ = try await refusing.listExtents(); return false } catch let error as NodeClientError { return error.isUnauthorized }
+            }, "the node serves again and refuses the cluster's token")
+            for key in keys {
+                guard case .found(let data) = try await frontend.get(key) else { Issue.record("\(key) unreadable"); continue }
+                #expect(BlockKey.of(data) == key)
+            }
+            let queued = try await cluster.index.pool.withConnection { c in
+                try await c.query("SELECT count(*)::int8 FROM repair_queue WHERE node_id = $1", [.int32(Int32(node.id))]).int(0, 0)
+            }
+            #expect(queued == 0, "repairs queued for a node that only refused a credential")
+        }
+    }
 }
