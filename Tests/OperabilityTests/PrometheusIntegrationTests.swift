@@ -64,6 +64,12 @@ struct PrometheusIntegrationTests {
         #expect(jobs.isSuperset(of: ["vigil-node", "vigil-frontend", "vigil-master", "vigil-disk-scrubber", "vigil-metadata-scanner"]))
         #expect(try await firing("VigilBlockCorrupt", api: api).isEmpty, "a clean cluster already has a corrupt block")
 
+        // The master repairs a damaged copy within seconds (trash, then a new
+        // generation), which would resolve the finding before Prometheus scrapes
+        // it: stop the master so the damage persists while the alert is watched.
+        let master = try #require(cluster.processes.first { $0.name == "\(cluster.zones[0].name)/master" })
+        await Processes.terminate(master.pid)
+
         // A flipped bit in one replica of a sealed volume, as the gate test does.
         #expect(try await eventually(timeout: .seconds(60), interval: .seconds(1)) {
             try await !cluster.index.volumes(inState: "sealed").isEmpty
@@ -82,15 +88,8 @@ struct PrometheusIntegrationTests {
             alerts = try await firing("VigilBlockCorrupt", api: api)
             return !alerts.isEmpty
         }
-        // Known gap: repair now trashes the bad copy and installs a new generation
-        // within seconds, which can resolve the finding before Prometheus scrapes
-        // the open-findings gauge; the test must hold the repair off (next session).
-        guard fired, let alert = alerts.first else {
-            withKnownIssue("the repair can resolve the finding before Prometheus sees it", isIntermittent: true) {
-                Issue.record("VigilBlockCorrupt never fired for the flipped bit in \(path)")
-            }
-            return
-        }
+        #expect(fired, "VigilBlockCorrupt never fired for the flipped bit in \(path)")
+        guard let alert = alerts.first else { return }
         #expect(alert["kind"] == "data_crc")
         #expect(alert["scope"] == "\(cluster.zones[0].name)/node-\(node.id)")
         #expect(alert["zone"] == cluster.zones[0].name)
