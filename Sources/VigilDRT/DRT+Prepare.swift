@@ -72,7 +72,9 @@ extension DRT {
 
     /// Sealed volumes no fault has touched, none of whose replicas is on an
     /// excluded node, and far enough from the GC threshold that the master
-    /// will not compact them while a fault uses them.
+    /// will not compact them while a fault uses them. A volume an earlier seed
+    /// destroyed on every replica never comes back: no replica of it verifies
+    /// clean, so no repair of a later fault there could ever find a source.
     func freshVolumes(_ z: Int) async throws -> Set<Int64> {
         let replicas = try await sealedReplicas(z)
         let zone = zones[z].zone
@@ -83,7 +85,9 @@ extension DRT {
                 """)
             return Set(try (0..<rows.count).map { try rows.int64($0, 0) })
         }
-        return Set(replicas.map(\.volume)).subtracting(onExcluded).subtracting(nearGC).filter { !usedVolumes.contains("\(zone.name)/\($0)") }
+        return Set(replicas.map(\.volume)).subtracting(onExcluded).subtracting(nearGC).filter {
+            !usedVolumes.contains("\(zone.name)/\($0)") && !destroyedVolumes.contains("\(zone.name)/\($0)")
+        }
     }
 
     /// A volume a fault now uses: no other fault of this seed takes it, and the load deletes nothing from it.
