@@ -48,6 +48,11 @@ struct MasterDaemon: AsyncParsableCommand {
         Keep it well above a restart.
         """)
     var deadAfterSeconds: Int?
+    @Option(name: .customLong("repair-timeout-seconds"), help: """
+        The most one repair or one volume's re-replication may take; a slower one is abandoned and \
+        retried next round, so one node that stops answering never stalls the round (default 600).
+        """)
+    var repairTimeoutSeconds: Int?
     @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
 
     func run() async throws {
@@ -72,6 +77,8 @@ struct MasterDaemon: AsyncParsableCommand {
         cap.minimumNodeExtents = try settings.int("blast-radius-min-node-extents", option: blastRadiusMinNodeExtents, default: cap.minimumNodeExtents)
         cap.minimumZoneExtents = try settings.int("blast-radius-min-zone-extents", option: blastRadiusMinZoneExtents, default: cap.minimumZoneExtents)
         masterConfig.blastRadius = cap
+        masterConfig.repairTimeout = .seconds(try settings.int("repair-timeout-seconds", option: repairTimeoutSeconds, default: 600))
+        guard masterConfig.repairTimeout > .zero else { throw ValidationError("--repair-timeout-seconds must be positive") }
         let deadAfter = try settings.int("dead-after-seconds", option: deadAfterSeconds, default: 0)
         masterConfig.deadAfter = deadAfter > 0 ? .seconds(deadAfter) : nil
         masterConfig.host = settings.string("host", option: host) ?? masterConfig.host
@@ -80,7 +87,8 @@ struct MasterDaemon: AsyncParsableCommand {
         let master = try Master(config: masterConfig, logger: logger)
         let router = Router()
         router.addTelemetryRoutes(registry: registry) { .ok }
-        let app = Application(router: router, server: .vigil(.control), configuration: .init(address: .hostname(masterConfig.host, port: masterConfig.port), serverName: "vigil-master"), logger: logger)
+        let app = vigilApplication(
+            router: router, limits: .control, host: masterConfig.host, port: masterConfig.port, serverName: "vigil-master", logger: logger)
         try await runDaemon([master, app], logger: logger)
     }
 }

@@ -12,7 +12,13 @@ extension Master {
     func execute(_ request: RepairRequest, round: inout BlastRadiusRound) async -> Bool {
         let context: Logger.Metadata = ["vigil.volume": "\(request.volume)", "vigil.node": "\(request.node)", "vigil.repair": "\(request.id)"]
         do {
-            let outcome = try await repair(request, round: &round)
+            // Bounded: a copy from a node that stops answering mid-download is
+            // abandoned (retried next round) instead of stalling every later step.
+            let (outcome, spent) = try await withinTimeLimit(config.repairTimeout, "repair \(request.id)") { [round] in
+                var round = round
+                return (try await self.repair(request, round: &round), round)
+            }
+            round = spent
             try await index.finishRepair(request.id, state: "done")
             repairsDone.increment()
             logger.notice("replica repaired", metadata: context.merging(["vigil.source": "\(outcome)"]) { $1 })
@@ -39,6 +45,10 @@ extension Master {
         // Trashed by a recorded instruction (drain, GC) since it was requested: a
         // repair never brings back what a recorded deletion took out of service.
         guard target.state != "trashed" else { return "none: the replica was trashed since the request" }
+        // A dead node's copies are re-created on other nodes (Master+Rereplicate): nothing to rebuild there.
+        guard target.state != "lost", Self.sourceNodeStates.contains(target.node.state) else {
+            return "none: \(target.node.name) is \(target.node.state) and its replica \(target.state); re-replication restores R elsewhere"
+        }
         // Only immutable extents are copied: stop writes and seal the other replicas first.
         if volume.state == "open" { _ = try await index.setVolumeState(volume.id, from: ["open"], to: "closed") }
         let expected = Set(try await index.liveKeys(in: volume.id))
@@ -51,8 +61,11 @@ extension Master {
         if !held.isEmpty, !round.installOver.admit(node: target.node.id) {
             throw BlastRadiusRefused(action: "install-over", node: target.node.id)
         }
-        var reasons: [String] = []
-        for source in replicas.filter({ $0.node.id != request.node && $0.state == "live" }).shuffled() {
+        // Never the copy being repaired, never a dead or silent node; a source whose
+        // bytes do not verify is skipped for the next one.
+        let candidates = await sources(among: replicas, for: target.node.id)
+        var reasons = candidates.skipped
+        for source in candidates.usable {
             let staged = "\(config.workDirectory)/repair-\(request.id)-\(UUID().uuidString).extent"
             defer { try? FileManager.default.removeItem(atPath: staged) }
             do {
@@ -87,7 +100,7 @@ extension Master {
                 reasons.append("\(source.node.name): \(error)")
             }
         }
-        throw RepairError("no verified-clean source: \(reasons.joined(separator: "; "))")
+        throw RepairError("no verified-clean source: \(reasons.isEmpty ? "no other live replica" : reasons.joined(separator: "; "))")
     }
 
     /// A copy is usable only if every record verifies, it is sealed, it is the

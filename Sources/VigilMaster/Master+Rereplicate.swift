@@ -26,7 +26,9 @@ extension Master {
         let candidates = nodes.filter { $0.state == "up" }
         for work in try await index.unfinishedRereplications().prefix(8) where !Task.isShuttingDownGracefully {
             do {
-                try await rereplicate(work, candidates: candidates)
+                try await withinTimeLimit(config.repairTimeout, "re-replication of volume \(work.volume)") {
+                    try await self.rereplicate(work, candidates: candidates)
+                }
             } catch {
                 try? await index.noteRereplicationAttempt(work.id, error: "\(error)")
                 logger.error("re-replication not done yet; retrying next round", metadata: ["vigil.volume": "\(work.volume)", "vigil.error": "\(error)"])
@@ -64,8 +66,11 @@ extension Master {
         let targets = free.filter { c in !replicas.contains { $0.node.id == c.id } }.shuffled() + heldBefore.shuffled()
         guard !targets.isEmpty else { throw RepairError("no up node without a replica of volume \(volume.id)") }
         let records = try await index.liveRecords(in: volume.id)
-        var reasons: [String] = []
-        for source in live.shuffled() {
+        // Never from a dead or silent node (the lost one included), and a source
+        // whose bytes do not verify is skipped for the next one.
+        let sources = await sources(among: replicas, for: nil)
+        var reasons = sources.skipped
+        for source in sources.usable {
             let staged = "\(config.workDirectory)/rereplicate-\(volume.id)-\(UUID().uuidString).extent"
             defer { try? FileManager.default.removeItem(atPath: staged) }
             do {

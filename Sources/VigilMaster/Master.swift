@@ -39,8 +39,8 @@ public final class Master: Service, Sendable {
         }
     }
 
-    /// One round: seal closed volumes, work through the repair queue, GC,
-    /// re-replicate dead nodes' volumes, drain, trash and unlink — every destructive step within the blast-radius cap.
+    /// One round: seal closed volumes, re-replicate dead nodes' volumes, work
+    /// through the repair queue, GC, drain, trash and unlink — every destructive step within the blast-radius cap.
     public func runOnce() async {
         var round: BlastRadiusRound?
         var completed = false
@@ -50,16 +50,19 @@ public final class Master: Service, Sendable {
             var history = try await index.destructiveHistory(windowSeconds: config.blastRadius.windowSeconds)
             history.steps["rereplicate"] = try await index.rereplicationSteps(windowSeconds: config.blastRadius.windowSeconds)
             round = BlastRadiusRound(cap: config.blastRadius, history: history)
-            // A bounded number of repairs per round, so that trash, unlink and
-            // drain work keeps moving behind a long queue of repairs. A repair the
-            // cap refuses goes back to the queue and is skipped for this round.
+            // A dead node's volumes first: they are short of R, and never wait
+            // behind the repair queue (whose copies may name that node).
+            try await rereplicate(round: &round!)
+            // A bounded number of repairs per round, each bounded in time, so that
+            // trash, unlink and drain work keeps moving behind a long queue of
+            // repairs. A repair the cap refuses goes back to the queue and is
+            // skipped for this round.
             var deferred: [Int64] = []
             for _ in 0..<8 {
                 guard let request = try await index.claimRepair(excluding: deferred), !Task.isShuttingDownGracefully else { break }
                 if await !execute(request, round: &round!) { deferred.append(request.id) }
             }
             if let threshold = config.gcThreshold { try await collectGarbage(threshold: threshold, round: &round!) }
-            try await rereplicate(round: &round!)
             try await drainNodes(round: &round!)
             try await executeTrashInstructions(round: &round!)
             try await unlinkInspectedTrash(round: &round!)
@@ -79,6 +82,11 @@ public final class Master: Service, Sendable {
         for volume in try await index.volumes(inState: "closed") {
             var all = true
             for replica in try await index.replicas(of: volume.id) where replica.state == "live" {
+                // A dead node's replica is marked lost (then the rest seal); never waited on.
+                guard Self.sourceNodeStates.contains(replica.node.state) else {
+                    all = false
+                    continue
+                }
                 do {
                     try await node(replica.node).seal(volume: UInt64(volume.id))
                 } catch {

@@ -12,6 +12,10 @@ public struct MasterConfig: Sendable {
     public var interval: Duration = .seconds(10)
     /// Attempts before a repair is marked failed.
     public var maxRepairAttempts = 5
+    /// The most one repair, or one volume's re-replication, may take (copy,
+    /// verify, install); a slower one is abandoned and retried next round, so a
+    /// node that stops answering mid-copy never holds up the rest of the round.
+    public var repairTimeout: Duration = .seconds(600)
     /// A trash extent is unlinked only after a passed inspection older than this (production 24 h).
     public var retention: Duration = .seconds(86_400)
     /// A sealed volume whose deleted fraction reaches this is compacted; nil turns GC off.

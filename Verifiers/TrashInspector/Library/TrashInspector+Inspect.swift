@@ -30,6 +30,13 @@ extension TrashInspector {
             // The node answered, but not with the extent (e.g. it cannot read it): unreadable is not proven.
             contents.note("the node could not serve the extent: \(Self.describe(error))")
         }
+        if !contents.parsesCompletely, try await isBeingReplaced(node: node.id, name) {
+            // A repair mid-swap: this damaged copy just went to trash and its
+            // verified replacement is not installed yet. Judged once it is (by
+            // the rule below), never unlinked meanwhile; not an accusation.
+            logger.info("trash extent not judged yet: a repair is replacing it", metadata: ["vigil.node": "\(node.id)", "vigil.extent": "\(name)"])
+            return outcome
+        }
         if !contents.parsesCompletely,
            try await index.replacedByRepair(node: node.id, volume: Int64(name.volume), generation: Int(name.generation)) {
             // A copy a repair replaced: damaged, which is why it was replaced. What
@@ -68,6 +75,13 @@ extension TrashInspector {
         }
         outcome.items = 1
         return outcome
+    }
+
+    /// True while the master rebuilds this node's replica of the volume and the
+    /// replica still names this extent's generation: the copy is being replaced.
+    func isBeingReplaced(node: Int, _ name: ExtentName) async throws -> Bool {
+        let replica = try await index.replicas(of: Int64(name.volume)).first { $0.node.id == node }
+        return replica?.state == "repairing" && replica?.generation == Int(name.generation)
     }
 
     /// True when the index says the volume was sealed on every replica (its

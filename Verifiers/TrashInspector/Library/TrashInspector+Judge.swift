@@ -90,8 +90,13 @@ extension TrashInspector {
                 continue
             }
             let reads = await readBack(rows, volume: volume, from: replica.node)
+            let swapped = try await replicaChanged(since: replica, answered: reads.results)
             for (key, result) in reads.results {
-                if case .bad(let reason) = result, bad[key] == nil { bad[key] = "live in volume \(volume); \(reason)" }
+                switch result {
+                case .intact: break
+                case .notFound where swapped: unjudged.insert(key)
+                case .bad(let reason), .notFound(let reason): if bad[key] == nil { bad[key] = "live in volume \(volume); \(reason)" }
+                }
             }
             if let (trouble, error) = reads.trouble {
                 peers.note(replica.node, trouble, error)
@@ -103,6 +108,23 @@ extension TrashInspector {
             verdicts[row.key] = bad[row.key].map { .failed($0) } ?? (unjudged.contains(row.key) ? .notJudged : .liveElsewhere)
         }
         return verdicts
+    }
+
+    /// Whether `replica`, which answered not found for some block, stopped being
+    /// the live copy the inspector asked (mid-repair, another generation, gone)
+    /// by the time it answered: its not-found then judges nothing. Only asked
+    /// when some answer was not found.
+    private func replicaChanged(since replica: ReplicaRecord, answered: [BlockKey: ReadBack]) async throws -> Bool {
+        guard answered.values.contains(where: { if case .notFound = $0 { true } else { false } }) else { return false }
+        let now = try await index.replicas(of: replica.volume).first { $0.node.id == replica.node.id }
+        guard let now, now.state == "live", now.generation == replica.generation else {
+            logger.info("a replica answered not found while it changed (a repair or a move): not judged from it", metadata: [
+                "vigil.node": "\(replica.node.id)", "vigil.volume": "\(replica.volume)",
+                "vigil.state": "\(now.map { "\($0.state) g\($0.generation)" } ?? "gone")",
+            ])
+            return true
+        }
+        return false
     }
 
     /// Index rows of `keys`, in batches.

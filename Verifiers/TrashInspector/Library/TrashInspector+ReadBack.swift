@@ -9,6 +9,10 @@ enum ReadBack: Sendable {
     case intact
     /// A definite answer that is not an intact copy.
     case bad(String)
+    /// The node answered that it holds no such block: bad only if its replica is
+    /// still the same live copy after the read (a repair swapping the copy
+    /// answers not found for a moment).
+    case notFound(String)
 }
 
 extension TrashInspector {
@@ -47,6 +51,8 @@ extension TrashInspector {
                 case .failure(let error):
                     if let kind = UnjudgedPeers.trouble(error) {
                         trouble = trouble ?? (kind, error)
+                    } else if let error = error as? NodeClientError, error.isNotFound {
+                        results[key] = .notFound("node \(node.id) has no intact copy: \(Self.describe(error))")
                     } else {
                         results[key] = .bad("node \(node.id) has no intact copy: \(Self.describe(error))")
                     }
