@@ -92,3 +92,19 @@ public struct BlockKey: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
     }
 }
+
+/// Encoded as its 64 hex digits (how a verifier's stored cursor names a key).
+extension BlockKey: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let key = BlockKey(hex: try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a block key is 64 hex digits")
+        }
+        self = key
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+}

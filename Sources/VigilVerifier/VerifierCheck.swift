@@ -1,50 +1,3 @@
-/// What one step of a verifier did.
-public struct StepOutcome: Sendable {
-    /// Where the next step starts; meaningful while the pass is not complete.
-    public var cursor: [UInt8]
-    /// True when this step finished the pass.
-    public var passComplete: Bool
-    public var items = 0
-    public var bytes = 0
-    public var findings: [Finding] = []
-    /// Subject prefixes observed clean in this step: open findings under them are resolved.
-    public var cleanPrefixes: [String] = []
-    /// Key ranges checked in this step: open findings whose `key` detail lies in a
-    /// range, of the given kinds and not reported again in this step, are resolved.
-    public var cleanKeyRanges: [CleanKeyRange] = []
-    /// Subjects this step checked whole: their open findings of any kind not
-    /// reported again in this step are resolved (the damage changed, e.g. one of
-    /// two problems was repaired), those reported again stay open.
-    public var observedSubjects: [String] = []
-    /// Conditions that make this verifier unhealthy while they last (a peer that
-    /// refuses our credential, …): shown in `/healthz`, cleared by a step without them.
-    public var unhealthy: [String] = []
-    public var repairs: Set<RepairNeed> = []
-    /// Peers that did not answer: their own condition, never a data finding.
-    public var unreachable: [String] = []
-
-    public init(cursor: [UInt8], passComplete: Bool) {
-        self.cursor = cursor
-        self.passComplete = passComplete
-    }
-}
-
-/// Block keys (hex, inclusive) that a step checked, for resolving findings no longer observed.
-public struct CleanKeyRange: Sendable {
-    public var from: String
-    public var to: String
-    public var kinds: [String]
-    /// Only findings whose details include these values (e.g. `["node": "2"]`).
-    public var match: [String: String]
-
-    public init(from: String, to: String, kinds: [String], match: [String: String] = [:]) {
-        self.from = from
-        self.to = to
-        self.kinds = kinds
-        self.match = match
-    }
-}
-
 /// The size of a pass, for progress and ETA, in the unit the verifier counts.
 public struct PassEstimate: Sendable {
     public var units: Double
@@ -59,13 +12,53 @@ public struct PassEstimate: Sendable {
     }
 }
 
-/// What differs between verifiers: how big a pass is and what one step checks.
-/// Everything else (cursor, ledger, findings, rate limit, metrics) is the runner's.
-public protocol VerifierCheck: Sendable {
+/// What differs between sweeping verifiers: how big a pass is and what one
+/// step checks, from a typed cursor. Everything else (storing the cursor in
+/// the runtime's one encoding, the pass ledger, findings, pacing, retries,
+/// metrics, progress and health) is the runner's.
+public protocol SweepCheck: Sendable {
+    /// Where a pass is. Stored by the runner as `CursorEncoding` says; a
+    /// stored cursor this build cannot read restarts the pass.
+    associatedtype Cursor: Codable & Sendable
+    /// Raised when `Cursor` changes shape: stored cursors of another version
+    /// restart their pass rather than being misread.
+    static var cursorVersion: Int { get }
     /// Called at the start or resumption of a pass.
     func estimatePass() async throws -> PassEstimate
+    /// Checks the next unit of work after `cursor` (nil at the start of a pass).
+    func step(at cursor: Cursor?, limiter: SharedRateLimiter) async throws -> Step<Cursor>
+}
+
+extension SweepCheck {
+    public static var cursorVersion: Int { 1 }
+}
+
+/// One step's result: what it observed and where the next step starts.
+public struct Step<Cursor: Sendable>: Sendable {
+    public var outcome: StepOutcome
+    /// Where the next step starts; nil when this step finished the pass.
+    public var next: Cursor?
+
+    /// The pass goes on at `cursor`.
+    public static func next(_ cursor: Cursor, _ outcome: StepOutcome) -> Step { Step(outcome: outcome, next: cursor) }
+
+    /// This step finished the pass.
+    public static func complete(_ outcome: StepOutcome) -> Step { Step(outcome: outcome, next: nil) }
+}
+
+/// A check whose cursor is bytes it lays out itself (the trash inspector's,
+/// until it moves to a typed cursor). The runner stores those bytes in the
+/// same encoding as every other cursor.
+public protocol VerifierCheck: SweepCheck where Cursor == [UInt8] {
     /// Checks the next unit of work after `cursor` (empty at the start of a pass).
     func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome
+}
+
+extension VerifierCheck {
+    public func step(at cursor: [UInt8]?, limiter: SharedRateLimiter) async throws -> Step<[UInt8]> {
+        let outcome = try await step(from: cursor ?? [], limiter: limiter)
+        return outcome.passComplete ? .complete(outcome) : .next(outcome.cursor, outcome)
+    }
 }
 
 /// Cadence: production sweeps slowly and continuously; dev sweeps in seconds.

@@ -10,7 +10,10 @@ public struct VerifierMetrics: Sendable {
     public let bytes: Counter
     public let newFindings: Counter
     public let unreachable: Counter
+    /// Every failed step…
     public let errors: Counter
+    /// …and those whose error says retrying soon cannot help.
+    public let permanentErrors: Counter
     public let passes: Counter
     public let progress: Gauge
     public let eta: Gauge
@@ -23,6 +26,7 @@ public struct VerifierMetrics: Sendable {
         newFindings = Counter(label: "vigil_verifier_findings_new_total", dimensions: labels)
         unreachable = Counter(label: "vigil_verifier_unreachable_total", dimensions: labels)
         errors = Counter(label: "vigil_verifier_errors_total", dimensions: labels)
+        permanentErrors = Counter(label: "vigil_verifier_permanent_errors_total", dimensions: labels)
         passes = Counter(label: "vigil_verifier_passes_completed_total", dimensions: labels)
         progress = Gauge(label: "vigil_pass_progress_ratio", dimensions: labels)
         eta = Gauge(label: "vigil_pass_eta_seconds", dimensions: labels)

@@ -7,7 +7,7 @@ import VigilVerifier
 /// Checks that every block of every file in the File Journal is live in every
 /// zone of its user, and that every live zone block is referenced by a file.
 /// Young files and blocks (inside the grace period) are not judged.
-public final class CrossZoneVerifier: VerifierCheck {
+public final class CrossZoneVerifier: SweepCheck {
     public let config: CrossZoneConfig
     let journal: PostgresPool
     let zones: [PostgresPool]
@@ -32,9 +32,9 @@ public final class CrossZoneVerifier: VerifierCheck {
         }
     }
 
-    public func step(from cursorBytes: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
-        var cursor = CrossZoneCursor(cursorBytes)
-        var outcome = StepOutcome(cursor: [], passComplete: false)
+    public func step(at start: CrossZoneCursor?, limiter: SharedRateLimiter) async throws -> Step<CrossZoneCursor> {
+        var cursor = start ?? CrossZoneCursor()
+        var outcome = StepOutcome()
         let fetched: Int
         if cursor.phase == 0 {
             fetched = try await journalStep(&cursor, &outcome)
@@ -49,9 +49,7 @@ public final class CrossZoneVerifier: VerifierCheck {
             cursor.lastFile = 0
         }
         await limiter.wait(max(fetched, 1))
-        outcome.passComplete = cursor.phase > zones.count
-        outcome.cursor = cursor.encoded
-        return outcome
+        return cursor.phase > zones.count ? .complete(outcome) : .next(cursor, outcome)
     }
 
     /// Phase 0: a page of (key, file) from the journal, looked up in each zone of the file's user.

@@ -6,8 +6,8 @@ import VigilPostgres
 import VigilTelemetry
 import VigilVerifier
 
-/// Assembles the disk scrubber daemon's services: the sweep, the recent lane,
-/// and the `/metrics` and `/healthz` listener.
+/// Assembles the disk scrubber daemon's services: its lanes (the sweep and the
+/// recent extents, under one bookkeeping) and the `/metrics` and `/healthz` listener.
 public func buildDiskScrubber(config: DiskScrubberConfig, registry: PrometheusCollectorRegistry?, logger: Logger) async throws -> [any Service] {
     let pool = PostgresPool(url: config.databaseURL, size: 3)
     let scrubber = DiskScrubber(config: config, pool: pool)
@@ -19,13 +19,13 @@ public func buildDiskScrubber(config: DiskScrubberConfig, registry: PrometheusCo
     let limiter = SharedRateLimiter(rate: rate, burst: Double(16 << 20))
     var settings = VerifierRunner<DiskScrubber>.Settings(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod)
     if config.rateBytesPerSecond == nil { settings.sizedRateFloor = floor }  // re-sized from every pass's size
-    let runner = VerifierRunner(check: scrubber, ledger: ledger, limiter: limiter, settings: settings, logger: logger)
-    let lane = RecentExtentLane(scrubber: scrubber, ledger: ledger, limiter: limiter, logger: logger)
+    let book = VerifierBookkeeping(ledger: ledger, retry: settings.retry, logger: logger)
+    let (sweep, recent) = scrubber.lanes(book: book, limiter: limiter, settings: settings)
     let router = Router()
-    router.addTelemetryRoutes(registry: registry) { runner.health() }
+    router.addTelemetryRoutes(registry: registry) { book.health() }
     let app = Application(router: router, server: .vigil(.control), configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-disk-scrubber"), logger: logger)
     logger.info("disk scrubber configured", metadata: [
         "vigil.profile": "\(config.profile.rawValue)", "vigil.rate_bytes_per_second": "\(Int(rate))", "vigil.data_dir": "\(config.dataDirectory)",
     ])
-    return [runner, lane, app]
+    return [sweep, recent, app]
 }

@@ -6,7 +6,7 @@ import VigilVerifier
 /// Reads every byte of every extent of one node, active and trash, straight from
 /// its data directory, and verifies every record: CRCs, SHA-256 = key, footer.
 /// One extent per step; the cursor is the last extent checked.
-public struct DiskScrubber: VerifierCheck {
+public struct DiskScrubber: SweepCheck {
     public let config: DiskScrubberConfig
     let index: BlockIndex
     let directory: ExtentDirectory
@@ -21,17 +21,20 @@ public struct DiskScrubber: VerifierCheck {
         PassEstimate(units: Double(try await directory.startPass().reduce(0) { $0 + $1.size }), unit: .bytes)
     }
 
-    public func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
-        let after = String(decoding: cursor, as: UTF8.self)
+    /// Where a sweep is: the last extent file it checked (`extents/NAME` or `trash/NAME`).
+    public struct Cursor: Codable, Sendable, Equatable {
+        public var lastChecked: String
+    }
+
+    public func step(at cursor: Cursor?, limiter: SharedRateLimiter) async throws -> Step<Cursor> {
+        let after = cursor?.lastChecked ?? ""
         guard let next = try await directory.passFiles().first(where: { $0.path > after }) else {
             directory.endPass()
-            var done = StepOutcome(cursor: cursor, passComplete: true)
+            var done = StepOutcome()
             done.cleanPrefixes = try await subjectsOfVanishedFiles()
-            return done
+            return .complete(done)
         }
-        var outcome = try await scan(next.path, limiter: limiter)
-        outcome.cursor = Array(next.path.utf8)
-        return outcome
+        return .next(Cursor(lastChecked: next.path), try await scan(next.path, limiter: limiter))
     }
 
     /// Verifies one extent file (`extents/NAME` or `trash/NAME`): its records
@@ -40,7 +43,7 @@ public struct DiskScrubber: VerifierCheck {
     /// Each kind of damage in an extent is one finding, its details counting the
     /// records it affects; it stays open until a scan of that file finds it gone.
     func scan(_ relativePath: String, limiter: SharedRateLimiter) async throws -> StepOutcome {
-        var outcome = StepOutcome(cursor: [], passComplete: false)
+        var outcome = StepOutcome()
         let parts = relativePath.split(separator: "/")
         guard parts.count == 2, let name = ExtentName(parts[1]) else { return outcome }
         let location = String(parts[0])

@@ -78,8 +78,10 @@ extension ExtentReferee {
         for f in findings {
             logger.critical("unjustified extent transition", metadata: ["vigil.kind": "\(f.kind)", "vigil.subject": "\(f.subject)"])
         }
-        metrics.items.increment()
-        metrics.newFindings.increment(by: try await ledger.report(findings))
+        var outcome = StepOutcome()
+        outcome.items = 1
+        outcome.findings = findings
+        try await book.record(outcome, lane: Lane.events.rawValue)
     }
 
     /// Compares the directories with the index: every live replica of this node
@@ -127,12 +129,11 @@ extension ExtentReferee {
             let inPlace = state != "live" || (extents.contains(name) && headerNames(name))
             if conditions.isEmpty && inPlace { clean.append(subject(name)) }
         }
-        var outcome = StepOutcome(cursor: [], passComplete: true)
+        var outcome = StepOutcome()
+        outcome.items = states.count + trash.count
         outcome.findings = findings
         outcome.observedSubjects = clean
-        let (new, _) = try await ledger.apply(outcome)
-        metrics.items.increment(by: states.count + trash.count)
-        metrics.newFindings.increment(by: new)
+        try await book.record(outcome, lane: Lane.reconcile.rawValue)
         var done = pass
         done.itemsChecked = Int64(replicas.count + trash.count)
         try await ledger.complete(done)

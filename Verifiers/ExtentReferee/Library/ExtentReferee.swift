@@ -10,36 +10,35 @@ import VigilVerifier
 /// Watches a node's `extents/` and `trash/` with inotify and checks every move
 /// and unlink of an extent against the instructions recorded in the index.
 /// Reconciles the directories with the index at start and after an inotify
-/// overflow, to catch what happened while it was not watching.
+/// overflow, to catch what happened while it was not watching. Two lanes
+/// under one bookkeeping: the event stream and the reconcile.
 public final class ExtentReferee: Service, Sendable {
     public let config: ExtentRefereeConfig
     let index: BlockIndex
-    let ledger: VerifierLedger
+    let book: VerifierBookkeeping
     let logger: Logger
-    let metrics: VerifierMetrics
     private let seen = Mutex(0)
-    /// Why the last reconcile or judgement failed, until one succeeds.
-    private let lastError = Mutex<String?>(nil)
+
+    enum Lane: String { case events, reconcile }
 
     public init(config: ExtentRefereeConfig, logger: Logger) {
         self.config = config
         let pool = PostgresPool(url: config.databaseURL, size: 2)
         index = BlockIndex(pool: pool)
-        ledger = VerifierLedger(pool: pool, verifier: "extent-referee", scope: config.scope)
+        book = VerifierBookkeeping(
+            ledger: VerifierLedger(pool: pool, verifier: "extent-referee", scope: config.scope),
+            retry: RetryBackoff(first: .seconds(1), longest: .seconds(2), afterPermanent: .seconds(2)), logger: logger)
         self.logger = logger
-        metrics = VerifierMetrics(verifier: "extent-referee", scope: config.scope)
     }
+
+    var ledger: VerifierLedger { book.ledger }
+    var metrics: VerifierMetrics { book.metrics }
 
     /// Unhealthy while the index cannot be reached to judge or reconcile.
     public func health() -> HealthReport {
+        let lanes = book.health()
         let judged = "\(transitionsSeen) transitions judged"
-        if let error = lastError.withLock({ $0 }) { return HealthReport(healthy: false, detail: "\(judged); cannot judge: \(error)") }
-        return HealthReport(healthy: true, detail: "watching; \(judged)")
-    }
-
-    func noteResult(_ error: (any Error)?) {
-        lastError.withLock { $0 = error.map { "\($0)" } }
-        if error != nil { metrics.errors.increment() }
+        return HealthReport(healthy: lanes.healthy, detail: lanes.healthy ? "watching; \(judged)" : "\(judged); cannot judge: \(lanes.detail)")
     }
 
     /// Transitions judged since start (for health).
@@ -88,35 +87,38 @@ public final class ExtentReferee: Service, Sendable {
         }
     }
 
+    /// The first reconcile: retried until it goes through (the index may not be up yet).
     private func reconcileUntilDone() async throws {
+        let lane = Lane.reconcile.rawValue
         while true {
             do {
                 try await reconcile()
-                noteResult(nil)
+                book.succeeded(lane: lane)
                 return
             } catch {
-                noteResult(error)
-                logger.error("reconcile failed; retrying", metadata: [LogKey.error: "\(error)"])
-                try await Task.sleep(for: .seconds(2))
+                try await Task.sleep(for: max(book.failed(error, lane: lane), .seconds(2)))
             }
         }
     }
 
+    /// Judges a transition (or reconciles), a few times while its failures are
+    /// retriable; a failure that is not is recorded and the next event goes on.
     private func judgeRetrying(_ transition: Transition) async {
+        let lane = (transition == .overflow ? Lane.reconcile : Lane.events).rawValue
         if transition == .overflow { logger.info("reconciling with the index") } else { seen.withLock { $0 += 1 } }
-        for attempt in 1...5 {
+        for _ in 1...5 {
             do {
                 if transition == .overflow {
                     try await reconcile()
                 } else {
                     try await judge(transition)
                 }
-                noteResult(nil)
+                book.succeeded(lane: lane)
                 return
             } catch {
-                noteResult(error)
-                logger.error("could not judge a transition", metadata: [LogKey.error: "\(error)", "vigil.attempt": "\(attempt)"])
-                try? await Task.sleep(for: .seconds(1))
+                let delay = book.failed(error, lane: lane)
+                if StepFailure(error) == .permanent { return }
+                try? await Task.sleep(for: delay)
             }
         }
     }

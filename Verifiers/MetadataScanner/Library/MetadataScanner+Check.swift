@@ -20,7 +20,7 @@ extension MetadataScanner {
     /// they are now and the node asked again (GC, drain and repair move blocks
     /// under a pass).
     func check(_ rows: [BlockRow], onlyNode: Int?) async throws -> (outcome: StepOutcome, unanswered: [Int]) {
-        var outcome = StepOutcome(cursor: [], passComplete: false)
+        var outcome = StepOutcome()
         guard let first = rows.first, let last = rows.last else { return (outcome, []) }
         let live = rows.filter { $0.state == .live }
         let volumes = try await replicas.lookup(Set(live.map(\.volume)))

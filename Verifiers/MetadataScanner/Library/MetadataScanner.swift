@@ -8,7 +8,7 @@ import VigilVerifier
 
 /// Streams the block index in key order and asks every node that should hold
 /// each block, in large batches, whether it does. One index page per step.
-public final class MetadataScanner: VerifierCheck {
+public final class MetadataScanner: SweepCheck {
     public let config: MetadataScannerConfig
     let pool: PostgresPool
     let replicas: ReplicaMap
@@ -45,9 +45,9 @@ public final class MetadataScanner: VerifierCheck {
         return PassEstimate(units: Double(rows) / Double(config.shardCount), unit: .items)
     }
 
-    public func step(from cursorBytes: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
+    public func step(at cursor: ScannerCursor?, limiter: SharedRateLimiter) async throws -> Step<ScannerCursor> {
         do {
-            return try await checkedStep(from: cursorBytes, limiter: limiter)
+            return try await checkedStep(from: cursor ?? ScannerCursor(), limiter: limiter)
         } catch let error as PostgresError where error.code == .connection {
             connection.withLock { $0 = nil }  // reconnect on the next step (the server restarted)
             prefetched.withLock { $0 = nil }
@@ -55,9 +55,9 @@ public final class MetadataScanner: VerifierCheck {
         }
     }
 
-    private func checkedStep(from cursorBytes: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
-        var cursor = ScannerCursor(cursorBytes)
-        var outcome = StepOutcome(cursor: [], passComplete: false)
+    private func checkedStep(from start: ScannerCursor, limiter: SharedRateLimiter) async throws -> Step<ScannerCursor> {
+        var cursor = start
+        var outcome = StepOutcome()
         if !cursor.exhausted {
             let page = try await indexPage(after: cursor.lastKey)
             if page.count == config.pageSize, let last = page.last { try await prefetch(after: last.key) }
@@ -72,10 +72,8 @@ public final class MetadataScanner: VerifierCheck {
         } else if !cursor.deferred.isEmpty {
             try await recheckDeferred(&cursor, &outcome)
         }
-        outcome.passComplete = cursor.exhausted && cursor.deferred.isEmpty
-        outcome.cursor = cursor.encoded
         outcome.unhealthy = refusals()
-        return outcome
+        return cursor.exhausted && cursor.deferred.isEmpty ? .complete(outcome) : .next(cursor, outcome)
     }
 
     /// Rechecks, a page at a time, ranges on nodes that did not answer before —

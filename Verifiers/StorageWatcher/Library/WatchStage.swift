@@ -16,9 +16,9 @@ import VigilVerifier
 final class WatchStage: Service, Sendable {
     let config: StorageWatcherConfig
     let stage: StorageWatcherConfig.Stage
-    let ledger: VerifierLedger
+    /// The stage's scope's ledger and verifier metrics; its lane on the watcher's board.
+    let book: VerifierBookkeeping
     let client: FrontendClient
-    let health: WatcherHealth
     let logger: Logger
     let metrics: StageMetrics
     /// The first stage reports malformed samples (every stage sees the same
@@ -26,11 +26,10 @@ final class WatchStage: Service, Sendable {
     let reportsMalformed: Bool
     let verifier: SampleVerifier
 
-    init(config: StorageWatcherConfig, stage: StorageWatcherConfig.Stage, ledger: VerifierLedger, health: WatcherHealth, logger: Logger) {
+    init(config: StorageWatcherConfig, stage: StorageWatcherConfig.Stage, book: VerifierBookkeeping, logger: Logger) {
         self.config = config
         self.stage = stage
-        self.ledger = ledger
-        self.health = health
+        self.book = book
         client = FrontendClient(address: config.frontendURL, token: config.frontendToken)
         var logger = logger
         logger[metadataKey: "vigil.stage"] = "\(stage.name)"
@@ -47,6 +46,9 @@ final class WatchStage: Service, Sendable {
             "vigil.partition": "\(tp.partition)", "vigil.offset": "\(offset)"])
     }
 
+    var ledger: VerifierLedger { book.ledger }
+    var lane: String { "stage \(stage.name)" }
+
     var frontendSubject: String { "stage/\(stage.name)/frontend" }
     func blockSubject(_ key: BlockKey) -> String { "stage/\(stage.name)/block/\(key.hex)" }
 
@@ -55,10 +57,10 @@ final class WatchStage: Service, Sendable {
             do {
                 try await consume()
             } catch {
-                metrics.errors.increment()
-                health.set(error is KafkaError ? .kafka : .database, stage: stage.name, "\(error)")
-                logger.error("stage failed; restarting its consumer", metadata: [LogKey.error: "\(error)"])
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                // Kafka or the findings database failed: the consumer restarts after the backoff.
+                let delay = book.failed(error, lane: lane)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
         }
     }
@@ -69,7 +71,7 @@ final class WatchStage: Service, Sendable {
             groupID: config.groupID(stage), topics: [config.topic])
         var state = LoopState(
             queue: StageQueue(delay: stage.delay, maxClockSkew: config.maxClockSkew),
-            window: WindowCounter(ledger: ledger, length: config.window, metrics: metrics),
+            window: WindowCounter(ledger: ledger, length: config.window, metrics: book.metrics),
             malformed: MalformedLog(zone: config.zone))
         do {
             try await state.window.save()
@@ -93,7 +95,6 @@ final class WatchStage: Service, Sendable {
     private func loop(_ consumer: KafkaConsumer, _ s: inout LoopState) async throws {
         while !Task.isShuttingDownGracefully {
             let messages = try await consumer.poll(max: 2_000, timeout: .milliseconds(200))
-            health.set(.kafka, stage: stage.name, nil)
             let items = messages.map { m in
                 let tp = TopicPartition(topic: m.topic, partition: m.partition)
                 do {
@@ -124,7 +125,7 @@ final class WatchStage: Service, Sendable {
             metrics.lag.record(s.queue.oldestOverdue(now: now).map { Double(max(0, now - $0)) / 1e6 } ?? 0)
             metrics.held.record(s.queue.heldCount)
             try await s.window.rollIfDue()
-            health.set(.database, stage: stage.name, nil)
+            book.succeeded(lane: lane)
             if ContinuousClock.now - s.lastAssignmentCheck > .seconds(5) {
                 s.queue.keepOnly(Set(try await consumer.assignment()))
                 s.lastAssignmentCheck = .now
@@ -145,7 +146,7 @@ final class WatchStage: Service, Sendable {
         }
         let findings = s.malformed.add(malformed)
         guard reportsMalformed else { return }
-        metrics.newFindings.increment(by: try await ledger.report(findings))
+        book.metrics.newFindings.increment(by: try await ledger.report(findings))
     }
 
     struct CheckOutcome {
@@ -188,14 +189,14 @@ final class WatchStage: Service, Sendable {
             switch result {
             case .ok, .expectedAbsent:
                 metrics.checked.increment()
-                metrics.items.increment()
-                if result == .ok { metrics.bytes.increment(by: Int(sample.length)) } else { metrics.expectedAbsent.increment() }
+                book.metrics.items.increment()
+                if result == .ok { book.metrics.bytes.increment(by: Int(sample.length)) } else { metrics.expectedAbsent.increment() }
                 s.window.checked += 1
                 clean.append(blockSubject(sample.key))
                 outcome.done.append(item)
             case .failed(let kind, let detail):
                 metrics.checked.increment()
-                metrics.items.increment()
+                book.metrics.items.increment()
                 metrics.failed.increment()
                 s.window.checked += 1
                 findings.append(Finding(
@@ -206,7 +207,7 @@ final class WatchStage: Service, Sendable {
                 outcome.done.append(item)
             case .frontendUnavailable(let condition, let detail):
                 metrics.waiting.increment()
-                metrics.unreachable.increment()
+                book.metrics.unreachable.increment()
                 unavailable[condition] = detail
                 outcome.waiting.append(item)
             }
@@ -220,7 +221,7 @@ final class WatchStage: Service, Sendable {
                 if s.frontendDown == true || resolved > 0 { logger.info("frontend answers again", metadata: ["vigil.resolved": "\(resolved)"]) }
                 s.frontendDown = false
             }
-            health.set(.frontend, stage: stage.name, nil)
+            book.setConditions([], lane: lane)
         } else {
             for (condition, detail) in unavailable.sorted(by: { $0.key < $1.key }) {
                 findings.append(Finding(
@@ -233,10 +234,10 @@ final class WatchStage: Service, Sendable {
                     "vigil.waiting": "\(outcome.waiting.count)", LogKey.error: "\(unavailable.values.first ?? "")"])
             }
             s.frontendDown = true
-            health.set(.frontend, stage: stage.name, "\(unavailable.keys.sorted().joined(separator: ",")): \(unavailable.values.first ?? ""); \(outcome.waiting.count) samples waiting")
+            book.setConditions(["frontend: \(unavailable.keys.sorted().joined(separator: ",")): \(unavailable.values.first ?? ""); \(outcome.waiting.count) samples waiting"], lane: lane)
         }
         // Record results before the offsets are committed.
-        metrics.newFindings.increment(by: try await ledger.report(findings))
+        book.metrics.newFindings.increment(by: try await ledger.report(findings))
         if !clean.isEmpty { try await ledger.resolve(subjectPrefixes: clean, resolution: "read back clean at this stage") }
         try await s.window.save()
         return outcome
@@ -249,12 +250,12 @@ final class WatchStage: Service, Sendable {
 struct WindowCounter {
     let ledger: VerifierLedger
     let length: Duration
-    let metrics: StageMetrics
+    let metrics: VerifierMetrics
     var pass: PassState?
     var started = ContinuousClock.now
     var checked = 0
 
-    init(ledger: VerifierLedger, length: Duration, metrics: StageMetrics) {
+    init(ledger: VerifierLedger, length: Duration, metrics: VerifierMetrics) {
         self.ledger = ledger
         self.length = length
         self.metrics = metrics
