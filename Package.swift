@@ -54,13 +54,17 @@ let package = Package(
             name: "VigilSchemas",
             path: "Schemas",
             exclude: ["README.md", "extent-format.md", "node-api.md", "kafka-sample.md", "findings.md"],
-            resources: [.copy("block-index"), .copy("file-journal")]),
+            resources: [.copy("block-index"), .copy("file-journal"), .copy("ledger")]),
         .target(
             name: "VigilPostgres",
             dependencies: [
                 "CLibPQ", "VigilCore", "VigilSchemas",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The verifier ledger: its vocabulary and the one reader of findings and passes.
+        .target(
+            name: "VigilLedger",
+            dependencies: ["VigilCore", "VigilPostgres"]),
         .target(
             name: "VigilTelemetry",
             dependencies: [
@@ -104,10 +108,14 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // The base of every Vigil HTTP client: one error model, cancellation kept apart from "unreachable".
+        .target(
+            name: "VigilServiceClient",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .target(
             name: "VigilFrontendClient",
             dependencies: [
-                "VigilCore",
+                "VigilCore", "VigilServiceClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(
@@ -117,7 +125,7 @@ let package = Package(
         .target(name: "VigilDurability"),
         .target(
             name: "VigilGate",
-            dependencies: ["VigilPostgres"]),
+            dependencies: ["VigilLedger", "VigilPostgres"]),
         .target(
             name: "VigilDev",
             dependencies: [
@@ -127,7 +135,7 @@ let package = Package(
         .target(
             name: "VigilNodeClient",
             dependencies: [
-                "VigilCore",
+                "VigilCore", "VigilServiceClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(
@@ -141,7 +149,7 @@ let package = Package(
         .target(
             name: "VigilVerifier",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilTelemetry",
+                "VigilCore", "VigilLedger", "VigilPostgres", "VigilTelemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -258,7 +266,7 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate", "VigilDRT", "VigilVerifier", "VigilDurability",
+                "VigilCore", "VigilPostgres", "VigilKafka", "VigilDev", "VigilFrontendClient", "VigilNodeClient", "VigilGate", "VigilDRT", "VigilLedger", "VigilVerifier", "VigilDurability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -316,7 +324,7 @@ let package = Package(
             dependencies: ["VigilCore", "VigilNode", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "VigilPostgresTests",
-            dependencies: ["VigilCore", "VigilPostgres", "VigilTestSupport"]),
+            dependencies: ["VigilCore", "VigilLedger", "VigilPostgres", "VigilTestSupport"]),
         .testTarget(
             name: "VigilStoreTests",
             dependencies: [
@@ -356,6 +364,7 @@ let package = Package(
             name: "OperabilityTests",
             dependencies: [
                 "VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient",
+                "VigilNodeClient", "VigilDaemon",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/OperabilityTests"),

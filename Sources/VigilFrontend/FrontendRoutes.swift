@@ -21,13 +21,16 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
     /// The caller's roles, if they include `needed`: no or an unknown token is
     /// 401, a known token without the role 403. Checked before the body is read.
     @Sendable func authorize(_ request: Request, _ needed: FrontendRole) throws -> Set<FrontendRole> {
-        guard let token = request.bearerToken, let roles = config.tokens.roles(of: token) else {
+        let roles: Set<FrontendRole>
+        do {
+            roles = try request.authorize(config.tokens.roles(of:), send: "a frontend token holding the \(needed) role")
+        } catch {
             unauthorized.increment()
-            throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer <token> with a frontend token holding the \(needed) role")
+            throw error
         }
         guard roles.contains(needed) else {
             forbidden.increment()
-            throw APIError(.forbidden, "forbidden", "this token lacks the \(needed) role this request needs")
+            throw APIError.forbidden("this token lacks the \(needed) role this request needs")
         }
         return roles
     }
@@ -60,8 +63,7 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
     v1.get("blocks/:key") { request, context in
         _ = try authorize(request, .read)
         guard let key = BlockKey(hex: try context.parameters.require("key")) else { throw APIError.badRequest("a key is 64 hexadecimal digits") }
-        let data = try await mapped { try await frontend.get(key) }
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return octetStreamResponse(try await mapped { try await frontend.get(key) })
     }
     v1.delete("blocks/:key") { request, context in
         _ = try authorize(request, .delete)
@@ -69,11 +71,9 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
         try await mapped { try await frontend.delete(key) }
         return Response(status: .noContent)
     }
-    return Application(
-        router: router,
-        server: .vigil(.frontend(maxBlockSize: config.maxBlockSize)),
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-frontend"),
-        logger: logger)
+    return vigilApplication(
+        router: router, limits: .frontend(maxBlockSize: config.maxBlockSize),
+        host: config.host, port: config.port, serverName: "vigil-frontend", logger: logger)
 }
 
 /// A PUT's answer to a caller without the read role: the key, nothing about

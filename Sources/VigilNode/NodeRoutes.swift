@@ -11,11 +11,9 @@ public func buildNodeApplication(store: NodeStore, registry: PrometheusCollector
     let router = Router()
     router.addTelemetryRoutes(registry: registry) { .ok }
     NodeRoutes(store: store, logger: logger).register(on: router)
-    return Application(
-        router: router,
-        server: .vigil(.node(maxBlockSize: store.config.maxBlockSize)),
-        configuration: .init(address: .hostname(store.config.host, port: store.config.port), serverName: "vigil-node"),
-        logger: logger)
+    return vigilApplication(
+        router: router, limits: .node(maxBlockSize: store.config.maxBlockSize),
+        host: store.config.host, port: store.config.port, serverName: "vigil-node", logger: logger)
 }
 
 struct NodeRoutes: Sendable {
@@ -51,10 +49,7 @@ struct NodeRoutes: Sendable {
             try authorize(request, .reader)
             let (volume, key) = try volumeAndKey(context)
             gets.increment()
-            let data = try await nodeCall { try await store.get(volume: volume, key: key) }
-            return Response(
-                status: .ok, headers: [.contentType: "application/octet-stream"],
-                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return octetStreamResponse(try await nodeCall { try await store.get(volume: volume, key: key) })
         }
         v1.post("volumes/:volume/seal") { request, context in
             try authorize(request, .admin)
@@ -73,9 +68,7 @@ struct NodeRoutes: Sendable {
                     : "body must be 40-byte entries (32-byte key, u64 LE volume); got \(body.count) bytes")
             }
             checkedKeys.increment(by: answer.count)
-            return Response(
-                status: .ok, headers: [.contentType: "application/octet-stream"],
-                body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+            return octetStreamResponse(answer)
         }
         registerExtentRoutes(on: v1)
     }
@@ -96,12 +89,8 @@ struct NodeRoutes: Sendable {
     }
 
     func authorize(_ request: Request, _ needed: TokenSet.Role) throws {
-        guard let token = request.bearerToken, let role = store.config.tokens.role(of: token) else {
-            throw APIError(.unauthorized, "unauthorized", "send Authorization: Bearer <token> with a reader or admin token")
-        }
-        guard role >= needed else {
-            throw APIError(.forbidden, "forbidden", "this request needs an admin token")
-        }
+        let role = try request.authorize(store.config.tokens.role(of:), send: "a reader or admin token")
+        guard role >= needed else { throw APIError.forbidden("this request needs an admin token") }
     }
 
     /// Maps the store's errors to API errors; logs corrupt reads.

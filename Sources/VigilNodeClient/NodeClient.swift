@@ -3,19 +3,20 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import VigilCore
+import VigilServiceClient
 
 /// A client of one storage node's HTTP API (`Schemas/node-api.md`).
 public struct NodeClient: Sendable {
+    var base: ServiceClient
     /// The node's base URL, e.g. `http://127.0.0.1:7101`.
-    public let address: String
-    let token: String
-    let http: HTTPClient
-    public var timeout: TimeAmount = .seconds(10)
+    public var address: String { base.address }
+    public var timeout: TimeAmount {
+        get { base.timeout }
+        set { base.timeout = newValue }
+    }
 
     public init(address: String, token: String, http: HTTPClient = .shared) {
-        self.address = address.hasSuffix("/") ? String(address.dropLast()) : address
-        self.token = token
-        self.http = http
+        base = ServiceClient(peer: .node, address: address, token: token, http: http, timeout: .seconds(10))
     }
 
     public func createVolume(_ volume: UInt64, generation: UInt32) async throws {
@@ -53,11 +54,11 @@ public struct NodeClient: Sendable {
         let path = batch.lengths == nil ? "/v1/check" : "/v1/check?records=1"
         let answer = try await send(.POST, path, body: batch.encode(), limit: batch.keys.count)
         guard answer.count == batch.keys.count else {
-            throw NodeClientError(kind: .protocolViolation, node: address, message: "check answered \(answer.count) bytes for \(batch.keys.count) keys")
+            throw base.violation("check answered \(answer.count) bytes for \(batch.keys.count) keys")
         }
         return try answer.map {
             guard let p = Presence(rawValue: $0) else {
-                throw NodeClientError(kind: .protocolViolation, node: address, message: "presence byte \($0)")
+                throw base.violation("presence byte \($0)")
             }
             return p
         }
@@ -68,14 +69,14 @@ public struct NodeClient: Sendable {
         do {
             return try JSONDecoder().decode([ExtentListing].self, from: Data(body))
         } catch {
-            throw NodeClientError(kind: .protocolViolation, node: address, message: "extent list is not valid JSON")
+            throw base.violation("extent list is not valid JSON")
         }
     }
 
     /// Downloads an extent into a new file at `path`.
     public func downloadExtent(_ name: ExtentName, location: String = "extents", to path: String) async throws {
-        let response = try await execute(.GET, "/v1/extents/\(name)?location=\(location)", body: nil, timeout: .minutes(30))
-        try await check(response)
+        let response = try await execute(.GET, "/v1/extents/\(name)?location=\(location)", timeout: .minutes(30))
+        try await base.check(response)
         let file = try RawFile.create(path: path)
         for try await chunk in response.body {
             let bytes = Array(chunk.readableBytesView)
@@ -94,9 +95,9 @@ public struct NodeClient: Sendable {
             let chunk = try await blockingIO { try file.readNext(upTo: 1 << 20) }
             return chunk.isEmpty ? nil : ByteBuffer(bytes: chunk)
         })
-        var request = makeRequest(.PUT, "/v1/extents/\(name)" + (instruction.map { "?instruction=\($0)" } ?? ""))
+        var request = base.request(.PUT, "/v1/extents/\(name)" + (instruction.map { "?instruction=\($0)" } ?? ""))
         request.body = .stream(chunks, length: .known(Int64(size)))
-        try await check(try await run(request, timeout: .minutes(30)))
+        try await base.check(try await base.execute(request, timeout: .minutes(30)))
     }
 
     public func trash(_ name: ExtentName, instruction: Int64) async throws {
@@ -113,7 +114,7 @@ public struct NodeClient: Sendable {
 
     /// True when `/healthz` answers 200.
     public func isHealthy() async -> Bool {
-        guard let response = try? await execute(.GET, "/healthz", body: nil, timeout: .seconds(2)) else { return false }
+        guard let response = try? await execute(.GET, "/healthz", timeout: .seconds(2)) else { return false }
         return response.status == .ok
     }
 }
