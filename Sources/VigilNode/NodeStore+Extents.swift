@@ -101,9 +101,11 @@ extension NodeStore {
                 }
                 if let current, current.name == name {
                     current.retireLocked()
+                    // Records still awaiting their flush are in the file too: trash holds what the file holds.
+                    let pending = current.pendingKeys
                     state.withLock { s in
                         s.volumes.removeValue(forKey: name.volume)
-                        let keys = s.index.removeLive(volume: name.volume)
+                        let keys = s.index.removeLive(volume: name.volume) + pending
                         if s.trash.insert(name).inserted { s.index.addTrash(name, keys: keys) }
                     }
                 } else {

@@ -10,6 +10,9 @@ public final class NodeStore: Sendable {
     let trashDirectory: String
     let logger: Logger
     let state = Mutex(State())
+    /// Test hook: runs before every extent flush; what it throws fails the
+    /// flush as a failing disk's `fdatasync` would.
+    let flushHook = Mutex<(@Sendable () throws -> Void)?>(nil)
 
     struct State {
         var index = NodeIndex()
@@ -103,18 +106,52 @@ public final class NodeStore: Sendable {
         throw NodeError.extentChanging(volume: volume)
     }
 
-    /// Appends a block after checking its key; returns its offset, or nil when the volume already holds it.
+    /// Appends a block after checking its key; returns its offset, or nil when
+    /// the volume already holds it. Returns only once the block is durable:
+    /// concurrent writes to the volume share one `fdatasync` (`GroupCommit`),
+    /// and a write whose flush failed is never acknowledged nor indexed.
     public func put(volume: UInt64, key: BlockKey, data: [UInt8]) async throws -> UInt64? {
         let actual = try await blockingIO { BlockKey.of(data) }
         guard actual == key else { throw NodeError.keyMismatch(expected: key, actual: actual) }
-        let fsync = config.fsync
-        let entry: FooterEntry?? = try await withCurrentExtent(volume) { [self] extent in
-            if state.withLock({ $0.index.live[PlacementKey(key: key, volume: volume)] }) != nil { return .some(nil) }
-            let entry = try data.withUnsafeBytes { try extent.appendLocked(key: key, data: $0, fsync: fsync) }
-            state.withLock { $0.index.addLive(volume: volume, [entry]) }
-            return .some(entry)
+        let placement = PlacementKey(key: key, volume: volume)
+        let appended: (VolumeExtent, VolumeExtent.Appended)? = try await withCurrentExtent(volume) { [self] extent in
+            // Pending before indexed: a durable append is indexed before it stops pending.
+            let append = try data.withUnsafeBytes { try extent.appendLocked(key: key, data: $0, unlessIndexed: { [self] in
+                state.withLock { $0.index.live[placement] } != nil
+            }) }
+            return append.map { (extent, $0) }
         }
-        return entry??.offset
+        guard let (extent, append) = appended else { return nil }
+        switch append {
+        case .pending(let end):
+            try await waitDurable(extent, through: end)
+            return nil
+        case .appended(let entry, let end):
+            do {
+                try await waitDurable(extent, through: end)
+            } catch {
+                extent.settled(key)
+                throw error
+            }
+            let current = state.withLock { s in
+                guard s.volumes[volume] === extent else { return false }
+                s.index.addLive(volume: volume, [entry])
+                return true
+            }
+            extent.settled(key)
+            // Replaced, trashed or reindexed meanwhile: what the volume holds now is the disk's answer.
+            guard current else { throw NodeError.extentChanging(volume: volume) }
+            return entry.offset
+        }
+    }
+
+    /// Waits until `extent`'s bytes up to `end` are on disk (at once with fsync off).
+    private func waitDurable(_ extent: VolumeExtent, through end: UInt64) async throws {
+        guard config.fsync, let dataSync = extent.dataSync else { return }
+        try await extent.commit.durable(through: end) { [self] in
+            try flushHook.withLock { $0 }?()
+            try dataSync.sync()
+        }
     }
 
     /// Reads a block, verified by the record's header (its key, length and

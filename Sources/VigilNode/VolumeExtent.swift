@@ -22,6 +22,14 @@ final class VolumeExtent: @unchecked Sendable {
     /// waits behind an append's fsync to compare.
     private let known: Mutex<KnownFile>
 
+    /// Shares one `fdatasync` among concurrent appends, through `dataSync`
+    /// (nil when the extent has no writer).
+    let commit: GroupCommit
+    let dataSync: ExtentDataSync?
+    /// Keys appended and not yet durable, and where their bytes end: a second
+    /// write of one waits for the first's flush instead of appending again.
+    private let pending = Mutex<[BlockKey: UInt64]>([:])
+
     init(name: ExtentName, path: String, writer: ExtentWriter?, sealed: Bool, damaged: Bool, known: KnownFile) {
         self.name = name
         self.path = path
@@ -29,6 +37,8 @@ final class VolumeExtent: @unchecked Sendable {
         self.isSealed = sealed
         self.isDamaged = damaged
         self.known = Mutex(known)
+        commit = GroupCommit(size: writer?.size ?? 0)
+        dataSync = writer?.dataSync
     }
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
@@ -37,18 +47,45 @@ final class VolumeExtent: @unchecked Sendable {
         return try body()
     }
 
-    /// Appends under the lock; the caller holds it via `withLock`.
-    func appendLocked(key: BlockKey, data: UnsafeRawBufferPointer, fsync: Bool) throws -> FooterEntry {
+    /// What an append under the lock did.
+    enum Appended: Sendable {
+        /// The same key's append is awaiting its flush: ends at `through`.
+        case pending(through: UInt64)
+        /// Written (not yet durable): ends at `through`.
+        case appended(FooterEntry, through: UInt64)
+    }
+
+    /// Appends under the lock (the caller holds it via `withLock`); finds the
+    /// key already appended and not yet durable, or (nil) already `indexed`.
+    /// Refused after a failed flush. The caller acknowledges only once
+    /// `commit` says the bytes are durable, and indexes the entry before it
+    /// calls `settled`: pending is looked at first, so a key is always seen
+    /// in one or the other.
+    func appendLocked(key: BlockKey, data: UnsafeRawBufferPointer, unlessIndexed indexed: () -> Bool) throws -> Appended? {
+        if let end = pending.withLock({ $0[key] }) { return .pending(through: end) }
+        if indexed() { return nil }
         guard let writer, !isSealed, !isRetired else { throw NodeError.sealed(volume: name.volume, damaged: isDamaged) }
+        if let failure = commit.failure { throw failure }
         let entry = try writer.append(key: key, data: data, writtenAtMicros: nowMicros())
         try noteOwnWrite(writer)
-        if fsync { try writer.sync() }
-        return entry
+        pending.withLock { $0[key] = writer.size }
+        commit.appended(through: writer.size)
+        return .appended(entry, through: writer.size)
+    }
+
+    /// Keys whose records are in the file, awaiting their flush: not indexed yet.
+    var pendingKeys: [BlockKey] { pending.withLock { Array($0.keys) } }
+
+    /// The key's append is durable and indexed, or failed: no longer pending.
+    func settled(_ key: BlockKey) {
+        _ = pending.withLock { $0.removeValue(forKey: key) }
     }
 
     func sealLocked() throws {
         guard !isSealed else { return }
         guard let writer, !isRetired else { throw NodeError.sealed(volume: name.volume, damaged: isDamaged) }
+        // After a failed flush the file may lack appends the kernel dropped: no footer over them.
+        if let failure = commit.failure { throw failure }
         try writer.seal()
         try noteOwnWrite(writer)
         self.writer = nil

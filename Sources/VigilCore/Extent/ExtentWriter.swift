@@ -8,8 +8,10 @@ import Darwin
 /// serialises writes to a volume.
 ///
 /// Durability: `append` writes with `pwrite`; a caller acknowledges a write only
-/// after `sync()` (fdatasync) returns. A crash before that can leave a partial
-/// record at the tail, which `openForAppend` cuts off: it was never acknowledged.
+/// after a `sync()` (fdatasync) called after its append returned has returned —
+/// `dataSync` lets one sync cover many appends (group commit). A crash before
+/// that can leave a partial record at the tail, which `openForAppend` cuts off:
+/// it was never acknowledged.
 public final class ExtentWriter {
     public let path: String
     /// The extent header as on disk: version 2, with the seal once sealed.
@@ -130,6 +132,10 @@ public final class ExtentWriter {
     /// Makes every appended record durable.
     public func sync() throws { try file.syncData() }
 
+    /// Syncs this extent's file from any thread, while the owner goes on
+    /// appending: it makes durable every append that returned before it was called.
+    public var dataSync: ExtentDataSync { ExtentDataSync(file: file) }
+
     /// Seals the extent: the extent is then immutable.
     ///
     /// First the header's seal (where the records end, how many, the CRC the
@@ -166,6 +172,17 @@ public final class ExtentWriter {
         try file.syncData()
         isSealed = true
     }
+}
+
+/// `fdatasync` of one extent's file, callable from any thread: `fdatasync`
+/// and `pwrite` on one descriptor are safe together, and the descriptor stays
+/// open while this handle lives.
+public final class ExtentDataSync: @unchecked Sendable {
+    private let file: ExtentFile
+
+    init(file: ExtentFile) { self.file = file }
+
+    public func sync() throws { try file.syncData() }
 }
 
 public enum ExtentWriteError: Error, Sendable, CustomStringConvertible {
