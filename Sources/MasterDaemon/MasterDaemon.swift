@@ -87,7 +87,8 @@ struct MasterDaemon: AsyncParsableCommand {
         let master = try Master(config: masterConfig, logger: logger)
         let router = Router()
         router.addTelemetryRoutes(registry: registry) { .ok }
-        let app = Application(router: router, server: .vigil(.control), configuration: .init(address: .hostname(masterConfig.host, port: masterConfig.port), serverName: "vigil-master"), logger: logger)
+        let app = vigilApplication(
+            router: router, limits: .control, host: masterConfig.host, port: masterConfig.port, serverName: "vigil-master", logger: logger)
         try await runDaemon([master, app], logger: logger)
     }
 }
