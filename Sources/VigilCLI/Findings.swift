@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import VigilDev
+import VigilLedger
 import VigilPostgres
-import VigilVerifier
 
 struct Findings: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +16,12 @@ struct Findings: AsyncParsableCommand {
         return DatabaseRole.operator.url(try file.zone(cluster.zone).database)
     }
 
+    static func ledger(_ cluster: ClusterOptions) async throws -> LedgerReader {
+        LedgerReader(try await PostgresConnection.connect(url: try database(cluster)))
+    }
+
+    static func time(_ epoch: Double) -> String { LedgerReader.timeText(epoch) }
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Open findings (with --all, resolved ones too), newest first.")
         @OptionGroup var cluster: ClusterOptions
@@ -26,27 +32,21 @@ struct Findings: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 100
 
         func run() async throws {
-            let c = try await PostgresConnection.connect(url: try Findings.database(cluster))
-            let rows = try await c.query("""
-                SELECT id, verifier, kind, severity, subject, to_char(first_seen, 'YYYY-MM-DD HH24:MI:SS'),
-                       to_char(last_seen, 'YYYY-MM-DD HH24:MI:SS'), resolved_at IS NOT NULL, details::text
-                FROM findings WHERE ($1 OR resolved_at IS NULL) AND ($2::text IS NULL OR verifier = $2) AND ($3::text IS NULL OR kind = $3)
-                ORDER BY id DESC LIMIT $4
-                """, [.bool(all), verifier.map { .text($0) } ?? .null, kind.map { .text($0) } ?? .null, .int64(Int64(limit))])
+            let findings = try await Findings.ledger(cluster).findings(FindingFilter(
+                window: all ? .all : .open, verifiers: verifier.map { [VerifierID(rawValue: $0)] },
+                kinds: kind.map { [FindingKind(rawValue: $0)] }, limit: limit))
             if format == "json" {
-                let items = try (0..<rows.count).map { i -> [String: Any] in
-                    ["id": try rows.int64(i, 0), "verifier": rows.string(i, 1), "kind": rows.string(i, 2), "severity": rows.string(i, 3),
-                     "subject": rows.string(i, 4), "first_seen": rows.string(i, 5), "last_seen": rows.string(i, 6),
-                     "resolved": try rows.bool(i, 7),
-                     "details": (try? JSONSerialization.jsonObject(with: Data(rows.string(i, 8).utf8))) ?? [:]]
+                let items = findings.map { f -> [String: Any] in
+                    ["id": f.id, "verifier": f.verifier.rawValue, "kind": f.kind.rawValue, "severity": f.severity.rawValue,
+                     "subject": f.subject, "first_seen": Findings.time(f.firstSeen), "last_seen": Findings.time(f.lastSeen),
+                     "resolved": !f.isOpen, "details": (try? JSONSerialization.jsonObject(with: Data(f.detailsJSON.utf8))) ?? [:]]
                 }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: items, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
                 return
             }
-            if rows.count == 0 { print(all ? "no findings" : "no open findings") }
-            for i in 0..<rows.count {
-                let state = try rows.bool(i, 7) ? "resolved" : rows.string(i, 3)
-                print("\(try rows.int64(i, 0))\t\(state)\t\(rows.string(i, 1))\t\(rows.string(i, 2))\t\(rows.string(i, 4))\tlast seen \(rows.string(i, 6))")
+            if findings.isEmpty { print(all ? "no findings" : "no open findings") }
+            for f in findings {
+                print("\(f.id)\t\(f.isOpen ? f.severity.rawValue : "resolved")\t\(f.verifier)\t\(f.kind)\t\(f.subject)\tlast seen \(Findings.time(f.lastSeen))")
             }
         }
     }
@@ -57,17 +57,18 @@ struct Findings: AsyncParsableCommand {
         @Argument(help: "The finding's id.") var id: Int64
 
         func run() async throws {
-            let c = try await PostgresConnection.connect(url: try Findings.database(cluster))
-            let rows = try await c.query("""
-                SELECT verifier, kind, severity, subject, scope, first_seen::text, last_seen::text, coalesce(resolved_at::text, ''),
-                       coalesce(resolution, ''), jsonb_pretty(details) FROM findings WHERE id = $1
-                """, [.int64(id)])
-            guard rows.count == 1 else { throw CLIError("no finding \(id) in this database") }
-            let labels = ["verifier", "kind", "severity", "subject", "scope", "first seen", "last seen", "resolved at", "resolution"]
-            for (i, label) in labels.enumerated() where !rows.string(0, i).isEmpty {
-                print("\(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(rows.string(0, i))")
+            guard let f = try await Findings.ledger(cluster).finding(id: id) else { throw CLIError("no finding \(id) in this database") }
+            let fields: [(String, String)] = [
+                ("verifier", f.verifier.rawValue), ("kind", f.kind.rawValue), ("severity", f.severity.rawValue), ("subject", f.subject),
+                ("scope", f.scope.rawValue), ("first seen", Findings.time(f.firstSeen)), ("last seen", Findings.time(f.lastSeen)),
+                ("resolved at", f.resolvedAt.map(Findings.time) ?? ""), ("resolution", f.resolution ?? ""),
+            ]
+            for (label, value) in fields where !value.isEmpty {
+                print("\(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(value)")
             }
-            print("details      \(rows.string(0, 9))")
+            let details = (try? JSONSerialization.jsonObject(with: Data(f.detailsJSON.utf8)))
+                .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.prettyPrinted, .sortedKeys]) }
+            print("details      \(details.map { String(decoding: $0, as: UTF8.self) } ?? f.detailsJSON)")
         }
     }
 
@@ -78,11 +79,7 @@ struct Findings: AsyncParsableCommand {
         @Option(help: "Why it is resolved.") var note: String
 
         func run() async throws {
-            let c = try await PostgresConnection.connect(url: try Findings.database(cluster))
-            let updated = try await c.query(
-                "UPDATE findings SET resolved_at = now(), resolution = $2 WHERE id = $1 AND resolved_at IS NULL",
-                [.int64(id), .text(VerifierLedger.byHandPrefix + note)]).affectedRows
-            guard updated == 1 else { throw CLIError("no open finding \(id)") }
+            guard try await Findings.ledger(cluster).resolveByHand(id: id, note: note) else { throw CLIError("no open finding \(id)") }
             print("finding \(id) resolved")
         }
     }

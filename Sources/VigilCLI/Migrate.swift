@@ -7,7 +7,8 @@ struct Migrate: AsyncParsableCommand {
         abstract: "Bring a database's schema to this build's version.",
         discussion: """
             Applies the numbered migrations in Schemas/ that the database does not have yet, \
-            each in its own transaction. Safe to run again; refuses a database whose schema \
+            each in its own transaction, then the verifier ledger's (Schemas/ledger: findings, \
+            passes, cursors, repair requests), which both kinds of database hold. Safe to run again; refuses a database whose schema \
             is newer than this build knows. The URL may also come from VIGIL_DATABASE_URL, \
             else from a cluster file: its zone's database, or with --schema file-journal its \
             File Journal.
@@ -19,8 +20,8 @@ struct Migrate: AsyncParsableCommand {
     var schema: String = MigrationSet.blockIndex.rawValue
 
     func run() async throws {
-        guard let set = MigrationSet(rawValue: schema) else {
-            throw ValidationError("--schema must be one of: \(MigrationSet.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let set = MigrationSet(rawValue: schema), MigrationSet.databaseKinds.contains(set) else {
+            throw ValidationError("--schema must be one of: \(MigrationSet.databaseKinds.map(\.rawValue).joined(separator: ", ")) (the ledger comes with either)")
         }
         let url = try target.url(journal: set == .fileJournal)
         let migrator = try Migrator(set: set)
@@ -32,5 +33,6 @@ struct Migrate: AsyncParsableCommand {
         } else {
             print("\(set.rawValue): applied \(applied.map(String.init).joined(separator: ", ")); now at version \(version)")
         }
+        print("ledger: at version \(try await Migrator(set: .ledger).currentVersion(connection))")
     }
 }

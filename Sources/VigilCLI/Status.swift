@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import VigilDev
 import VigilGate
+import VigilLedger
 import VigilPostgres
 
 struct StatusCommand: AsyncParsableCommand {
@@ -85,31 +86,25 @@ struct StatusReport: Encodable {
 
         /// Every (verifier, scope) with a pass or an open finding in the database's ledger.
         static func read(_ c: PostgresConnection, name: String, profile: String) async throws -> Database {
-            let now = try await c.query("SELECT extract(epoch FROM now())::float8").float64(0, 0)
+            let ledger = LedgerReader(c)
+            let now = try await ledger.now()
             var scopes: [String: Scope] = [:]
-            let passes = try await c.query("""
-                SELECT verifier, scope, count(*) FILTER (WHERE state = 'complete'),
-                       extract(epoch FROM max(finished_at) FILTER (WHERE state = 'complete'))::float8
-                FROM passes GROUP BY verifier, scope
-                """)
-            for i in 0..<passes.count {
-                var s = Scope(verifier: passes.string(i, 0), scope: passes.string(i, 1), complete_passes: try passes.int(i, 2))
-                if !passes.isNull(i, 3) {
-                    let last = try passes.float64(i, 3)
+            for pass in try await ledger.passSummaries() {
+                var s = Scope(verifier: pass.verifier.rawValue, scope: pass.scope.rawValue, complete_passes: pass.completePasses)
+                if let last = pass.lastCompleteFinishedAt {
                     s.last_complete_pass = iso(last)
-                    if let period = GateCadence.passPeriod(s.verifier, profile: profile) {
+                    if let period = GateCadence.passPeriod(pass.verifier, profile: profile) {
                         s.next_due = iso(last + period)
                         s.overdue = now > last + max(1.5 * period, period + StatusReport.overdueFloor)
                     }
                 }
                 scopes["\(s.verifier)\t\(s.scope)"] = s
             }
-            let open = try await c.query("SELECT verifier, scope, severity, count(*) FROM findings WHERE resolved_at IS NULL GROUP BY 1, 2, 3")
             var total: [String: Int] = [:]
-            for i in 0..<open.count {
-                let key = "\(open.string(i, 0))\t\(open.string(i, 1))", count = try open.int(i, 3)
-                scopes[key, default: Scope(verifier: open.string(i, 0), scope: open.string(i, 1))].open_findings[open.string(i, 2)] = count
-                total[open.string(i, 2), default: 0] += count
+            for open in try await ledger.openFindingCounts() {
+                let key = "\(open.verifier)\t\(open.scope)", severity = open.severity.rawValue
+                scopes[key, default: Scope(verifier: open.verifier.rawValue, scope: open.scope.rawValue)].open_findings[severity, default: 0] += open.count
+                total[severity, default: 0] += open.count
             }
             return Database(name: name, profile: profile, scopes: scopes.keys.sorted().map { scopes[$0]! }, open_findings: total)
         }
@@ -142,7 +137,7 @@ struct StatusReport: Encodable {
 
     /// `2 critical, 1 warning`, most severe first; `none`.
     static func describe(_ counts: [String: Int]) -> String {
-        let order = ["critical", "error", "warning", "info"]
+        let order = Finding.Severity.bySeverity.map(\.rawValue)
         let parts = counts.sorted { (order.firstIndex(of: $0.key) ?? 9, $0.key) < (order.firstIndex(of: $1.key) ?? 9, $1.key) }
         return parts.isEmpty ? "none" : parts.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     }

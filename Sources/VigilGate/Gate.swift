@@ -1,4 +1,5 @@
 import Foundation
+import VigilLedger
 import VigilPostgres
 
 /// One thing the gate checked.
@@ -67,8 +68,8 @@ public enum Gate {
         }
         // Refuse a window in which the slowest expected verifier cannot complete a pass.
         for profile in profiles {
-            var verifiers: Set<String> = ["disk-scrubber", "metadata-scanner", "trash-inspector", "extent-referee", "storage-watcher"]
-            if crossZone { verifiers.insert("cross-zone-verifier") }
+            var verifiers = Set(VerifierID.zoneVerifiers)
+            if crossZone { verifiers.insert(.crossZoneVerifier) }
             if let needed = GateCadence.requiredWindow(verifiers: verifiers, profile: profile), windowSeconds < needed.seconds {
                 throw GateError("""
                     a \(windowLabel) window is shorter than the \(profile) profile needs: use --window \(needed.label) or longer \
@@ -96,7 +97,7 @@ public enum Gate {
                 checks += try await findingChecks(c, scope: "journal", windowSeconds)
             } else {
                 checks.append(GateCheck(
-                    verifier: "cross-zone-verifier", scope: "global", passed: false,
+                    verifier: VerifierID.crossZoneVerifier.rawValue, scope: LedgerScope.global.rawValue, passed: false,
                     detail: "a zone is covered by the cross-zone verifier, whose ledger is in the File Journal's database: "
                         + "pass --journal-database URL (or --cluster)"))
             }
@@ -113,7 +114,7 @@ public enum Gate {
     }
 
     static func liveNodes(_ c: PostgresConnection) async throws -> [Int] {
-        let rows = try await c.query("SELECT id FROM nodes WHERE state <> 'retired' ORDER BY id")
+        let rows = try await c.query("SELECT id FROM nodes WHERE state <> $1 ORDER BY id", [.text(NodeState.retired.rawValue)])
         return try (0..<rows.count).map { try rows.int($0, 0) }
     }
 

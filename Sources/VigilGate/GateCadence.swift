@@ -1,17 +1,20 @@
+import VigilLedger
+
 /// How often each verifier completes a full pass in steady state, per cadence
 /// profile: the gate refuses a window in which a full pass cannot both start and
 /// finish. These are the profiles' defaults (a sweep period plus the pause
 /// between passes); `GateCadenceTests` checks them against the verifiers' configs.
+/// A verifier this build does not know has no period (the gate cannot size a window for it).
 public enum GateCadence {
     /// Seconds between complete passes of `verifier` under `profile`.
-    public static func passPeriod(_ verifier: String, profile: String) -> Double? {
-        let table: [String: (production: Double, dev: Double)] = [
-            "disk-scrubber": (14 * 86_400 + 60, 5 + 0.5),
-            "metadata-scanner": (7 * 86_400 + 60, 2 + 0.5),
-            "trash-inspector": (600, 0.5),
-            "extent-referee": (3600, 3),
-            "storage-watcher": (3600, 5),
-            "cross-zone-verifier": (3600, 1),
+    public static func passPeriod(_ verifier: VerifierID, profile: String) -> Double? {
+        let table: [VerifierID: (production: Double, dev: Double)] = [
+            .diskScrubber: (14 * 86_400 + 60, 5 + 0.5),
+            .metadataScanner: (7 * 86_400 + 60, 2 + 0.5),
+            .trashInspector: (600, 0.5),
+            .extentReferee: (3600, 3),
+            .storageWatcher: (3600, 5),
+            .crossZoneVerifier: (3600, 1),
         ]
         guard let row = table[verifier] else { return nil }
         return profile == "dev" ? row.dev : row.production
@@ -21,7 +24,7 @@ public enum GateCadence {
     /// also started inside it: twice the longest pass period (a pass may have
     /// just begun when the window opened), rounded up to a whole day in
     /// production and to ten seconds in the dev profile.
-    public static func requiredWindow(verifiers: Set<String>, profile: String) -> (seconds: Double, label: String, slowest: String)? {
+    public static func requiredWindow(verifiers: Set<VerifierID>, profile: String) -> (seconds: Double, label: String, slowest: VerifierID)? {
         let periods = verifiers.compactMap { v in passPeriod(v, profile: profile).map { (v, $0) } }
         guard let slowest = periods.max(by: { $0.1 < $1.1 }) else { return nil }
         let unit: Double = profile == "dev" ? 10 : 86_400

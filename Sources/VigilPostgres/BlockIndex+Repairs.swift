@@ -58,10 +58,10 @@ extension BlockIndex {
                 WHERE id = (
                     SELECT id FROM repair_queue
                     WHERE (state = 'pending' OR (state = 'running' AND updated_at < now() - make_interval(secs => $1)))
-                      AND NOT (id = ANY (string_to_array($2, ',')::int8[]))
+                      AND NOT (id = ANY ($2))
                     ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id, volume_id, node_id, reason, attempts
-                """, [.float64(Double(staleAfterSeconds)), .text(excluding.map(String.init).joined(separator: ","))])
+                """, [.float64(Double(staleAfterSeconds)), .int64Array(excluding)])
             guard rows.count == 1 else { return nil }
             return RepairRequest(
                 id: try rows.int64(0, 0), volume: try rows.int64(0, 1), node: try rows.int(0, 2),

@@ -42,18 +42,18 @@ extension BlockIndex {
         return try await pool.withConnection { c in
             let rows = try await c.query("""
                 SELECT v.id, v.state, v.replication,
-                       coalesce(array_to_string(array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'live'), ','), ''),
+                       array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'live'),
                        EXISTS (SELECT 1 FROM blocks b WHERE b.volume_id = v.id AND b.state = 0),
-                       coalesce(array_to_string(array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'repairing'), ','), '')
+                       array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'repairing')
                 FROM volumes v LEFT JOIN volume_replicas r ON r.volume_id = v.id
-                WHERE v.id = ANY(string_to_array($1, ',')::bigint[]) GROUP BY v.id
-                """, [.text(volumes.map(String.init).joined(separator: ","))])
+                WHERE v.id = ANY($1) GROUP BY v.id
+                """, [.int64Array(Array(volumes))])
             var out: [Int64: VolumeReplicaSet] = [:]
             for i in 0..<rows.count {
                 out[try rows.int64(i, 0)] = VolumeReplicaSet(
                     state: rows.string(i, 1), replication: try rows.int(i, 2),
-                    liveNodes: rows.string(i, 3).split(separator: ",").compactMap { Int($0) },
-                    repairingNodes: rows.string(i, 5).split(separator: ",").compactMap { Int($0) }, holdsLiveBlocks: try rows.bool(i, 4))
+                    liveNodes: try rows.int64Array(i, 3).map { Int($0) },
+                    repairingNodes: try rows.int64Array(i, 5).map { Int($0) }, holdsLiveBlocks: try rows.bool(i, 4))
             }
             return out
         }

@@ -112,8 +112,8 @@ public struct BlockIndex: Sendable {
         try await pool.withConnection { c in
             try await c.query("""
                 UPDATE volumes SET state = $2, sealed_at = CASE WHEN $2 = 'sealed' THEN now() ELSE sealed_at END
-                WHERE id = $1 AND state = ANY(string_to_array($3, ','))
-                """, [.int64(id), .text(to), .text(from.joined(separator: ","))]).affectedRows == 1
+                WHERE id = $1 AND state = ANY($3)
+                """, [.int64(id), .text(to), .textArray(from)]).affectedRows == 1
         }
     }
 

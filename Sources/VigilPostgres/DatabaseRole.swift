@@ -1,4 +1,4 @@
-/// The PostgreSQL role a component connects as (`Schemas/block-index/0005_component_roles.sql`):
+/// The PostgreSQL role a component connects as (`Schemas/ledger/0001_ledger.sql`):
 /// one per component kind, so a leaked verifier credential writes only that
 /// verifier's rows.
 public struct DatabaseRole: RawRepresentable, Hashable, Sendable, CustomStringConvertible {

@@ -18,12 +18,12 @@ public struct FileJournal: Sendable {
         try await pool.withConnection { c in
             let rows = try await c.query("""
                 WITH created AS (
-                    INSERT INTO users (id, name, zones) VALUES (nextval('user_ids'), $1, string_to_array($2, ','))
-                    ON CONFLICT (name) DO NOTHING RETURNING id, name, array_to_string(zones, ','))
+                    INSERT INTO users (id, name, zones) VALUES (nextval('user_ids'), $1, $2)
+                    ON CONFLICT (name) DO NOTHING RETURNING id, name, zones)
                 SELECT * FROM created
-                UNION ALL SELECT id, name, array_to_string(zones, ',') FROM users WHERE name = $1
-                """, [.text(name), .text(zones.joined(separator: ","))])
-            return JournalUser(id: try rows.int64(0, 0), name: rows.string(0, 1), zones: rows.string(0, 2).split(separator: ",").map(String.init))
+                UNION ALL SELECT id, name, zones FROM users WHERE name = $1
+                """, [.text(name), .textArray(zones)])
+            return JournalUser(id: try rows.int64(0, 0), name: rows.string(0, 1), zones: try rows.stringArray(0, 2))
         }
     }
 
@@ -51,13 +51,13 @@ public struct FileJournal: Sendable {
     public func file(user: String, path: String) async throws -> (keys: [BlockKey], zones: [String], size: Int64)? {
         try await pool.withConnection { c in
             let rows = try await c.query("""
-                SELECT fb.key, array_to_string(u.zones, ','), f.size_bytes FROM files f
+                SELECT fb.key, u.zones, f.size_bytes FROM files f
                 JOIN users u ON u.id = f.user_id JOIN file_blocks fb ON fb.file_id = f.id
                 WHERE u.name = $1 AND f.path = $2 ORDER BY fb.position
                 """, [.text(user), .text(path)])
             guard rows.count > 0 else { return nil }
             let keys = (0..<rows.count).compactMap { BlockKey(bytes: rows.bytes($0, 0)) }
-            return (keys, rows.string(0, 1).split(separator: ",").map(String.init), try rows.int64(0, 2))
+            return (keys, try rows.stringArray(0, 1), try rows.int64(0, 2))
         }
     }
 }

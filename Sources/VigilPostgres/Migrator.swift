@@ -8,6 +8,15 @@ public enum MigrationSet: String, Sendable, CaseIterable {
     case blockIndex = "block-index"
     /// The File Journal.
     case fileJournal = "file-journal"
+    /// The verifier ledger (findings, passes, cursors, repair requests): its own
+    /// version line, applied after either of the others on the same database.
+    case ledger
+
+    /// The sets a database of this kind holds after it: its ledger.
+    public var followedBy: [MigrationSet] { self == .ledger ? [] : [.ledger] }
+
+    /// The sets `vigil migrate --schema` names: the ledger comes with either.
+    public static let databaseKinds: [MigrationSet] = [.blockIndex, .fileJournal]
 }
 
 public struct Migration: Sendable {
@@ -21,9 +30,14 @@ public struct Migration: Sendable {
 public struct Migrator: Sendable {
     public let set: MigrationSet
     public let migrations: [Migration]
+    /// True for this build's own files: then the sets that follow this one
+    /// (`MigrationSet.followedBy`) are applied too. A directory of chosen files
+    /// (a test's "database as an older build left it") is applied alone.
+    public let bundled: Bool
 
     public init(set: MigrationSet, directory: URL? = nil) throws {
         self.set = set
+        bundled = directory == nil
         guard let folder = directory ?? SchemaFiles.directory(named: set.rawValue) else {
             throw PostgresError(code: .badURL, message: "migration files for \(set.rawValue) are not installed beside this binary")
         }
@@ -47,9 +61,18 @@ public struct Migrator: Sendable {
         return try rows.int(0, 0)
     }
 
-    /// Brings the database to the latest version; returns the versions applied now.
+    /// Brings the database to the latest version, then (for this build's own
+    /// files) the sets that follow it; returns this set's versions applied now.
     @discardableResult
     public func migrate(_ connection: PostgresConnection, logger: Logger = Logger(label: "vigil.migrate")) async throws -> [Int] {
+        let applied = try await migrateThisSet(connection, logger: logger)
+        if bundled {
+            for next in set.followedBy { try await Migrator(set: next).migrate(connection, logger: logger) }
+        }
+        return applied
+    }
+
+    private func migrateThisSet(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
         try await ensureLedger(connection)
         var applied: [Int] = []
         for migration in migrations {

@@ -24,11 +24,11 @@ public struct ZoneTopology: Sendable, Equatable {
     /// The zone's topology; nil when it was never configured.
     public static func load(_ c: PostgresConnection) async throws -> ZoneTopology? {
         let rows = try await c.query(
-            "SELECT zone, profile, array_to_string(watcher_stages, ','), scanner_shards, cross_zone FROM zone_topology")
+            "SELECT zone, profile, watcher_stages, scanner_shards, cross_zone FROM zone_topology")
         guard rows.count == 1 else { return nil }
         return ZoneTopology(
             zone: rows.string(0, 0), profile: rows.string(0, 1),
-            watcherStages: rows.string(0, 2).split(separator: ",").map(String.init),
+            watcherStages: try rows.stringArray(0, 2),
             scannerShards: try rows.int(0, 3), crossZone: try rows.bool(0, 4))
     }
 
@@ -36,10 +36,10 @@ public struct ZoneTopology: Sendable, Equatable {
     public func save(_ c: PostgresConnection) async throws {
         try await c.query("""
             INSERT INTO zone_topology (zone, profile, watcher_stages, scanner_shards, cross_zone)
-            VALUES ($1, $2, string_to_array($3, ','), $4, $5)
+            VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (singleton) DO UPDATE SET zone = EXCLUDED.zone, profile = EXCLUDED.profile,
                 watcher_stages = EXCLUDED.watcher_stages, scanner_shards = EXCLUDED.scanner_shards,
                 cross_zone = EXCLUDED.cross_zone, updated_at = now()
-            """, [.text(zone), .text(profile), .text(watcherStages.joined(separator: ",")), .int32(Int32(scannerShards)), .bool(crossZone)])
+            """, [.text(zone), .text(profile), .textArray(watcherStages), .int32(Int32(scannerShards)), .bool(crossZone)])
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+// Finding, FindingKind and the ledger's vocabulary live in VigilLedger; verifiers see them through this module.
+@_exported import VigilLedger
 import VigilPostgres
 
 /// A pass being worked on: where it is, what it has done.
@@ -12,7 +14,7 @@ public struct PassState: Sendable, Equatable {
 
 /// The verifier runtime's records in the block index: the pass ledger, cursors,
 /// findings and repair requests. Verifiers write nothing else, and only under
-/// their own verifier id (row-level security, `Schemas/block-index/0005_component_roles.sql`).
+/// their own verifier id (row-level security, `Schemas/ledger/0001_ledger.sql`). `LedgerReader` reads them..
 public struct VerifierLedger: Sendable {
     /// How a finding resolved by an operator (`vigil findings resolve`) starts. The
     /// gate lets such findings through, so only the `vigil_operator` role may write
@@ -120,8 +122,8 @@ public struct VerifierLedger: Sendable {
             try await c.query("""
                 UPDATE findings SET resolved_at = now(), resolution = $3
                 WHERE verifier = $1 AND resolved_at IS NULL
-                  AND EXISTS (SELECT 1 FROM unnest(string_to_array($2, E'\\n')) AS prefix WHERE starts_with(subject, prefix))
-                """, [.text(verifier), .text(subjectPrefixes.joined(separator: "\n")), .text(resolution)]).affectedRows
+                  AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS prefix WHERE starts_with(subject, prefix))
+                """, [.text(verifier), .textArray(subjectPrefixes), .text(resolution)]).affectedRows
         }
     }
 
@@ -145,26 +147,27 @@ extension VerifierLedger {
             let ranges = String(decoding: try JSONSerialization.data(withJSONObject: outcome.cleanKeyRanges.map {
                 ["kinds": $0.kinds, "from": $0.from, "to": $0.to, "match": $0.match] as [String: Any]
             }), as: UTF8.self)
-            let reported = outcome.findings.map(\.subject).joined(separator: "\n")
+            let reported = outcome.findings.map(\.subject)
             resolved += try await pool.withConnection { [verifier, scope] c in
                 try await c.query("""
                     UPDATE findings f SET resolved_at = now(), resolution = 'observed clean'
                     FROM jsonb_to_recordset($3::jsonb) AS r(kinds text[], "from" text, "to" text, match jsonb)
                     WHERE f.verifier = $1 AND f.scope = $2 AND f.resolved_at IS NULL
                       AND f.kind = ANY(r.kinds) AND f.details->>'key' BETWEEN r."from" AND r."to" AND f.details @> r.match
-                      AND NOT (f.subject = ANY(string_to_array($4, E'\\n')))
-                    """, [.text(verifier), .text(scope), .text(ranges), .text(reported)]).affectedRows
+                      AND NOT (f.subject = ANY($4))
+                    """, [.text(verifier), .text(scope), .text(ranges), .textArray(reported)]).affectedRows
             }
         }
         if !outcome.observedSubjects.isEmpty {
-            let reported = outcome.findings.map { "\($0.subject)\t\($0.kind)" }.joined(separator: "\n")
+            let reported = outcome.findings
             resolved += try await pool.withConnection { [verifier] c in
                 try await c.query("""
                     UPDATE findings SET resolved_at = now(), resolution = 'observed clean'
                     WHERE verifier = $1 AND resolved_at IS NULL
-                      AND subject = ANY(string_to_array($2, E'\\n'))
-                      AND NOT (subject || E'\\t' || kind = ANY(string_to_array($3, E'\\n')))
-                    """, [.text(verifier), .text(outcome.observedSubjects.joined(separator: "\n")), .text(reported)]).affectedRows
+                      AND subject = ANY($2)
+                      AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS r(subject, kind)
+                                      WHERE r.subject = findings.subject AND r.kind = findings.kind)
+                    """, [.text(verifier), .textArray(outcome.observedSubjects), .textArray(reported.map(\.subject)), .textArray(reported.map(\.kind))]).affectedRows
             }
         }
         try await requestRepairs(outcome.repairs)
