@@ -26,24 +26,27 @@ struct FrontendDaemon: AsyncParsableCommand {
             --kafka-properties-file gives librdkafka name=value properties such as SASL credentials.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: DaemonOptions
     @Option(help: "Zone name (names the sample topic).") var zone: String?
     @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_FRONTEND_DATABASE).") var database: String?
     @Option(name: .customLong("node-token-file"), help: "File holding the nodes' admin token.") var nodeTokenFile: String?
     @Option(name: .customLong("tokens-file"), help: "File of <role>:<token> lines (roles read, write, delete, admin).") var tokensFile: String?
-    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
-    @Option(help: "Port to listen on (default 7000).") var port: Int?
     @Option(help: "Replicas per volume (default 3).") var replication: Int?
     @Option(name: .customLong("volume-target-bytes"), help: "Seal volumes at this size (default 1 GiB).") var volumeTargetBytes: Int?
     @Option(name: .customLong("kafka"), help: "Kafka bootstrap servers for write samples (none: sampling off).") var kafka: String?
     @Option(name: .customLong("sample-key-file"), help: "File of <id>:<hex secret> sample keys; the first signs.") var sampleKeyFile: String?
     @Option(name: .customLong("kafka-properties-file"), help: "File of librdkafka name=value properties (SASL credentials, TLS).") var kafkaPropertiesFile: String?
     @Option(name: .customLong("sample-rate"), help: "Fraction of writes sampled (default 0.01).") var sampleRate: Double?
-    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
+
+    static let settingKeys = SettingKeys(
+        [
+            "zone", "database", "node-token-file", "tokens-file", "replication", "volume-target-bytes", "kafka",
+            "sample-key-file", "kafka-properties-file", "sample-rate",
+        ],
+        secrets: ["node-token", "sample-key", "read-token", "write-token", "delete-token", "admin-token"])
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_FRONTEND_")
-        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_FRONTEND_", keys: Self.settingKeys)
         let zone = try settings.require("zone", option: zone)
         var logger = Logger(label: "vigil-frontend")
         logger[metadataKey: LogKey.zone] = "\(zone)"
@@ -59,8 +62,8 @@ struct FrontendDaemon: AsyncParsableCommand {
         var frontendConfig = FrontendConfig(
             zone: zone, databaseURL: try settings.require("database", option: database),
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile), tokens: tokens)
-        frontendConfig.host = settings.string("host", option: host) ?? frontendConfig.host
-        frontendConfig.port = try settings.int("port", option: port, default: frontendConfig.port)
+        frontendConfig.host = common.host(settings, default: frontendConfig.host)
+        frontendConfig.port = try common.port(settings, default: frontendConfig.port)
         frontendConfig.replication = try settings.int("replication", option: replication, default: 3)
         frontendConfig.volumeTargetBytes = Int64(try settings.int("volume-target-bytes", option: volumeTargetBytes, default: 1 << 30))
         frontendConfig.kafkaBootstrap = settings.string("kafka", option: kafka)

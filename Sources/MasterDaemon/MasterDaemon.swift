@@ -22,13 +22,11 @@ struct MasterDaemon: AsyncParsableCommand {
             Settings also come from VIGIL_MASTER_<SETTING> or a JSON --config file.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: DaemonOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_MASTER_DATABASE).") var database: String?
     @Option(name: .customLong("node-token-file"), help: "File holding the nodes' admin token.") var nodeTokenFile: String?
     @Option(name: .customLong("work-dir"), help: "Where repairs stage extents while verifying them.") var workDir: String?
-    @Option(help: "Address for /metrics and /healthz (default 127.0.0.1).") var host: String?
-    @Option(help: "Port for /metrics and /healthz (default 7050).") var port: Int?
     @Option(name: .customLong("interval-ms"), help: "Pause between rounds in milliseconds (default 10000; dev 500).") var intervalMs: Int?
     @Option(name: .customLong("retention-seconds"), help: "Unlink trash only this long after a passed inspection (default 86400).") var retentionSeconds: Int?
     @Option(name: .customLong("gc-threshold"), help: "Compact sealed volumes whose deleted fraction reaches this (default 0.5; 0 turns GC off).") var gcThreshold: Double?
@@ -53,11 +51,17 @@ struct MasterDaemon: AsyncParsableCommand {
         retried next round, so one node that stops answering never stalls the round (default 600).
         """)
     var repairTimeoutSeconds: Int?
-    @Option(name: .customLong("log-level"), help: "trace … critical (default info).") var logLevel: String?
+
+    static let settingKeys = SettingKeys(
+        [
+            "zone", "database", "node-token-file", "work-dir", "interval-ms", "retention-seconds", "gc-threshold",
+            "blast-radius-node-share", "blast-radius-zone-share", "blast-radius-window-seconds",
+            "blast-radius-min-node-extents", "blast-radius-min-zone-extents", "dead-after-seconds", "repair-timeout-seconds",
+        ],
+        secrets: ["node-token"])
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_MASTER_")
-        let registry = Telemetry.bootstrap(logLevel: Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_MASTER_", keys: Self.settingKeys)
         let zone = try settings.require("zone", option: zone)
         var logger = Logger(label: "vigil-master")
         logger[metadataKey: LogKey.zone] = "\(zone)"
@@ -81,8 +85,8 @@ struct MasterDaemon: AsyncParsableCommand {
         guard masterConfig.repairTimeout > .zero else { throw ValidationError("--repair-timeout-seconds must be positive") }
         let deadAfter = try settings.int("dead-after-seconds", option: deadAfterSeconds, default: 0)
         masterConfig.deadAfter = deadAfter > 0 ? .seconds(deadAfter) : nil
-        masterConfig.host = settings.string("host", option: host) ?? masterConfig.host
-        masterConfig.port = try settings.int("port", option: port, default: masterConfig.port)
+        masterConfig.host = common.host(settings, default: masterConfig.host)
+        masterConfig.port = try common.port(settings, default: masterConfig.port)
 
         let master = try Master(config: masterConfig, logger: logger)
         let router = Router()

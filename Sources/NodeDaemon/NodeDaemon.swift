@@ -18,20 +18,18 @@ struct NodeDaemon: AsyncParsableCommand {
             Schemas/node-api.md; /metrics and /healthz need no token.
             """)
 
-    @Option(help: "JSON config file of settings.") var config: String?
+    @OptionGroup var common: DaemonOptions
     @Option(name: .customLong("data-dir"), help: "Directory holding extents/ and trash/ (created if missing).") var dataDir: String?
-    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
-    @Option(help: "Port to listen on (default 7100).") var port: Int?
     @Option(name: .customLong("tokens-file"), help: "File of reader:<token> / admin:<token> lines.") var tokensFile: String?
     @Option(help: "fdatasync each write before acknowledging it: true (default) or false (throwaway data only).") var fsync: Bool?
     @Option(name: .customLong("max-block-size"), help: "Largest block accepted, in bytes (default 4 MiB).") var maxBlockSize: Int?
     @Option(name: .customLong("disk-check-ms"), help: "How often to check that every indexed extent is still on disk (default 5000).") var diskCheckMs: Int?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+
+    static let settingKeys = SettingKeys(
+        ["data-dir", "tokens-file", "fsync", "max-block-size", "disk-check-ms"], secrets: ["reader-token", "admin-token"])
 
     func run() async throws {
-        let settings = try DaemonSettings(configFile: config, environmentPrefix: "VIGIL_NODE_")
-        let level = Logger.Level(rawValue: settings.string("log-level", option: logLevel) ?? "info") ?? .info
-        let registry = Telemetry.bootstrap(logLevel: level)
+        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_NODE_", keys: Self.settingKeys)
         var logger = Logger(label: "vigil-node")
 
         var tokens = TokenSet(
@@ -41,8 +39,8 @@ struct NodeDaemon: AsyncParsableCommand {
             throw ValidationError("no tokens: give --tokens-file or set VIGIL_NODE_READER_TOKEN and VIGIL_NODE_ADMIN_TOKEN")
         }
         var nodeConfig = NodeConfig(dataDirectory: try settings.require("data-dir", option: dataDir), tokens: tokens)
-        nodeConfig.host = settings.string("host", option: host) ?? nodeConfig.host
-        nodeConfig.port = try settings.int("port", option: port, default: nodeConfig.port)
+        nodeConfig.host = common.host(settings, default: nodeConfig.host)
+        nodeConfig.port = try common.port(settings, default: nodeConfig.port)
         nodeConfig.fsync = try settings.bool("fsync", option: fsync, default: true)
         nodeConfig.maxBlockSize = try settings.int("max-block-size", option: maxBlockSize, default: nodeConfig.maxBlockSize)
         logger[metadataKey: LogKey.node] = "\(nodeConfig.host):\(nodeConfig.port)"

@@ -3,35 +3,25 @@ import Foundation
 /// A daemon's settings from, in order of precedence: command-line options,
 /// environment variables (`<PREFIX><KEY>`, e.g. `VIGIL_NODE_PORT` for `port`),
 /// and a JSON config file of flat keys (`{"port": 7101, "data-dir": "/srv/vigil"}`).
-/// Secrets (tokens, passwords) are read only from the environment or files.
-public struct DaemonSettings: Sendable {
+/// The file may hold only the daemon's known settings; secrets (tokens, keys) are
+/// read only from the environment or files (`readSecret`), and no value is ever
+/// part of this type's description.
+public struct DaemonSettings: Sendable, CustomStringConvertible {
     private let file: [String: String]
+    private let filePath: String?
     private let environment: [String: String]
     private let prefix: String
 
-    public init(configFile: String?, environmentPrefix: String) throws {
+    /// `keys`: every setting the daemon reads (`SettingKeys`); a config file key
+    /// outside them is an error, not silently ignored.
+    public init(
+        configFile: String?, environmentPrefix: String, keys: SettingKeys,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         prefix = environmentPrefix
-        environment = ProcessInfo.processInfo.environment
-        guard let path = configFile ?? environment[environmentPrefix + "CONFIG"] else {
-            file = [:]
-            return
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw SettingsError(message: "cannot read config file \(path): \(error.localizedDescription)")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw SettingsError(message: "config file \(path) must hold a JSON object of settings")
-        }
-        file = object.compactMapValues { value in
-            switch value {
-            case let s as String: s
-            case let n as NSNumber: n.stringValue
-            default: nil
-            }
-        }
+        self.environment = environment
+        filePath = configFile ?? environment[environmentPrefix + "CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        file = try filePath.map { try ConfigFile.read(path: $0, keys: keys) } ?? [:]
     }
 
     /// The environment variable that sets `key`.
@@ -40,41 +30,53 @@ public struct DaemonSettings: Sendable {
     }
 
     public func string(_ key: String, option: String? = nil) -> String? {
-        if let option { return option }
-        if let value = environment[environmentName(key)], !value.isEmpty { return value }
-        return file[key]
+        lookup(key, option: option)?.value
     }
 
     public func require(_ key: String, option: String? = nil) throws -> String {
         guard let value = string(key, option: option) else {
-            throw SettingsError(message: "set --\(key), \(environmentName(key)), or \"\(key)\" in the config file")
+            throw SettingsError(.missing, "set --\(key), \(environmentName(key)), or \"\(key)\" in the config file")
         }
         return value
     }
 
     public func int(_ key: String, option: Int? = nil, default fallback: Int) throws -> Int {
-        guard let text = string(key, option: option.map(String.init)) else { return fallback }
-        guard let value = Int(text) else { throw SettingsError(message: "\(key) must be an integer, got '\(text)'") }
-        return value
+        try parsed(key, option.map(String.init), "an integer", fallback) { Int($0) }
     }
 
     public func double(_ key: String, option: Double? = nil, default fallback: Double) throws -> Double {
-        guard let text = string(key, option: option.map { "\($0)" }) else { return fallback }
-        guard let value = Double(text) else { throw SettingsError(message: "\(key) must be a number, got '\(text)'") }
-        return value
+        try parsed(key, option.map { "\($0)" }, "a number", fallback) { Double($0) }
     }
 
     public func bool(_ key: String, option: Bool? = nil, default fallback: Bool) throws -> Bool {
-        guard let text = string(key, option: option.map { $0 ? "true" : "false" }) else { return fallback }
-        switch text.lowercased() {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off": return false
-        default: throw SettingsError(message: "\(key) must be true or false, got '\(text)'")
+        try parsed(key, option.map { $0 ? "true" : "false" }, "true or false", fallback) {
+            switch $0.lowercased() {
+            case "1", "true", "yes", "on": true
+            case "0", "false", "no", "off": false
+            default: nil
+            }
         }
     }
-}
 
-public struct SettingsError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+    /// Where settings come from; never a value.
+    public var description: String {
+        "settings from options, \(prefix)* variables" + (filePath.map { " and config file \($0) (\(file.count) keys)" } ?? "")
+    }
+
+    private func parsed<T>(_ key: String, _ option: String?, _ what: String, _ fallback: T, _ parse: (String) -> T?) throws -> T {
+        guard let (text, source) = lookup(key, option: option) else { return fallback }
+        guard let value = parse(text) else {
+            throw SettingsError(.badValue, "\(key) must be \(what), got '\(text.prefix(100))' (from \(source))")
+        }
+        return value
+    }
+
+    /// A setting's value and where it came from.
+    private func lookup(_ key: String, option: String?) -> (value: String, source: String)? {
+        if let option { return (option, "--\(key)") }
+        let name = environmentName(key)
+        if let value = environment[name], !value.isEmpty { return (value, name) }
+        if let value = file[key], let filePath { return (value, "\"\(key)\" in \(filePath)") }
+        return nil
+    }
 }

@@ -27,7 +27,8 @@ struct CrossZoneVerifierCommand: AsyncParsableCommand {
     @Option(name: .customLong("grace-seconds"), help: "Do not judge files or blocks younger than this (default 3600; dev 3).") var graceSeconds: Int?
 
     func run() async throws {
-        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_CROSS_ZONE_")
+        let (settings, registry) = try common.start(
+            environmentPrefix: "VIGIL_CROSS_ZONE_", keys: SettingKeys(["journal", "zones", "deep", "node-token-file", "grace-seconds"], secrets: ["node-token"]))
         let zoneTexts = zones.isEmpty ? (settings.string("zones")?.split(separator: ",").map(String.init) ?? []) : zones
         let parsed = zoneTexts.compactMap(CrossZoneConfig.parseZone)
         guard !parsed.isEmpty, parsed.count == zoneTexts.count else { throw ValidationError("give each zone as --zone NAME=DATABASE_URL") }

@@ -28,7 +28,8 @@ struct DiskScrubberCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate-mb"), help: "Read rate in MB/s (default: sized for a sweep every 14 days).") var rateMB: Double?
 
     func run() async throws {
-        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_DISK_SCRUBBER_")
+        let (settings, registry) = try common.start(
+            environmentPrefix: "VIGIL_DISK_SCRUBBER_", keys: SettingKeys(["zone", "node-id", "data-dir", "database", "rate-mb"]))
         var scrubberConfig = DiskScrubberConfig(
             zone: try settings.require("zone", option: zone),
             nodeID: try settings.int("node-id", option: nodeID, default: 0),

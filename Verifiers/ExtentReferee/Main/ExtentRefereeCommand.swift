@@ -26,7 +26,8 @@ struct ExtentRefereeCommand: AsyncParsableCommand {
     @Option(name: .customLong("retention-seconds"), help: "The master's retention (default 86400; dev 5).") var retentionSeconds: Int?
 
     func run() async throws {
-        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_EXTENT_REFEREE_")
+        let (settings, registry) = try common.start(
+            environmentPrefix: "VIGIL_EXTENT_REFEREE_", keys: SettingKeys(["zone", "node-id", "data-dir", "database", "retention-seconds"]))
         var refereeConfig = ExtentRefereeConfig(
             zone: try settings.require("zone", option: zone), nodeID: try settings.int("node-id", option: nodeID, default: 0),
             dataDirectory: try settings.require("data-dir", option: dataDir), databaseURL: try settings.require("database", option: database))

@@ -31,7 +31,8 @@ struct MetadataScannerCommand: AsyncParsableCommand {
     @Option(name: .customLong("pass-interval-ms"), help: "Pause between passes in milliseconds (default 60000; dev 500).") var passIntervalMs: Int?
 
     func run() async throws {
-        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_METADATA_SCANNER_")
+        let (settings, registry) = try common.start(
+            environmentPrefix: "VIGIL_METADATA_SCANNER_", keys: SettingKeys(["zone", "database", "node-token-file", "shard", "rate", "page-size", "pass-interval-ms"], secrets: ["node-token"]))
         var scannerConfig = MetadataScannerConfig(
             zone: try settings.require("zone", option: zone), databaseURL: try settings.require("database", option: database),
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile))

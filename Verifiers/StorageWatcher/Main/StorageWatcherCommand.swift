@@ -44,7 +44,12 @@ struct StorageWatcherCommand: AsyncParsableCommand {
     @Option(help: "How far ahead of now a sample's written-at may be before it is malformed, e.g. 5m (the default).") var maxClockSkew: String?
 
     func run() async throws {
-        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_STORAGE_WATCHER_")
+        let (settings, registry) = try common.start(
+            environmentPrefix: "VIGIL_STORAGE_WATCHER_",
+            keys: SettingKeys([
+                "zone", "kafka", "frontend", "frontend-token-file", "database", "stages", "sample-key-file",
+                "accept-unauthenticated-samples", "kafka-properties-file", "max-clock-skew",
+            ], secrets: ["frontend-token", "sample-key"]))
         var watcherConfig = StorageWatcherConfig(
             zone: try settings.require("zone", option: zone), kafkaBootstrap: try settings.require("kafka", option: kafka),
             frontendURL: try settings.require("frontend", option: frontend), databaseURL: try settings.require("database", option: database))

@@ -30,7 +30,8 @@ struct TrashInspectorCommand: AsyncParsableCommand {
     @Option(name: .customLong("pass-interval-ms"), help: "Pause between passes in milliseconds (default 600000; dev 500).") var passIntervalMs: Int?
 
     func run() async throws {
-        let (settings, registry) = try common.start(environmentPrefix: "VIGIL_TRASH_INSPECTOR_")
+        let (settings, registry) = try common.start(
+            environmentPrefix: "VIGIL_TRASH_INSPECTOR_", keys: SettingKeys(["zone", "database", "node-token-file", "work-dir", "pass-interval-ms"], secrets: ["node-token"]))
         var inspectorConfig = TrashInspectorConfig(
             zone: try settings.require("zone", option: zone), databaseURL: try settings.require("database", option: database),
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile), workDirectory: try settings.require("work-dir", option: workDir))
