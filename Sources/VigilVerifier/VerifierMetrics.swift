@@ -74,6 +74,13 @@ struct LedgerGauges: Sendable {
         return (rows.isNull(0, 0) ? nil : try rows.float64(0, 0), try rows.float64(0, 1))
     }
 
+    /// When the pass `pass` started, seconds since 1970 (its deadline counts from then).
+    func passStarted(_ pool: PostgresPool, pass: Int64) async throws -> Double {
+        try await pool.withConnection { c in
+            try await c.query("SELECT extract(epoch FROM started_at)::float8 FROM passes WHERE id = $1", [.int64(pass)]).float64(0, 0)
+        }
+    }
+
     /// Sets the open-findings and repair-backlog gauges from the ledger; kinds
     /// in `previous` no longer open are set to 0. Returns the kinds now shown.
     func refresh(_ pool: PostgresPool, previous: Set<[String]>) async throws -> Set<[String]> {

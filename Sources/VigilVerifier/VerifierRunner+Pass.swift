@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import VigilTelemetry
 
 extension VerifierRunner {
@@ -6,8 +7,9 @@ extension VerifierRunner {
     func runPass() async throws {
         var pass = try await ledger.startOrResumePass()
         var cursor = try await storedCursor(of: &pass)
-        let estimate = try await check.estimatePass()
-        resizeRate(for: estimate)
+        var estimate = try await check.estimatePass()
+        var estimated = ContinuousClock.now
+        let started = settings.pacing == nil ? nil : try await gauges.passStarted(ledger.pool, pass: pass.id)
         let done = Double(estimate.unit == .bytes ? pass.bytesChecked : pass.itemsChecked)
         status.withLock { s in
             s.passID = pass.id
@@ -18,6 +20,7 @@ extension VerifierRunner {
         logger.info(pass.resumed ? "resuming pass" : "starting pass", metadata: [
             "vigil.pass": "\(pass.id)", "vigil.pass_size": "\(Int(estimate.units))",
         ])
+        if let started { pace(total: estimate.units, done: done, started: started, announce: true) }
         while !Task.isShuttingDownGracefully {
             let step = try await check.step(at: cursor, limiter: limiter)
             try await book.record(step.outcome, lane: Self.lane)
@@ -42,6 +45,14 @@ extension VerifierRunner {
             pass.cursor = try CursorEncoding.encode(next, version: Check.cursorVersion)
             try await ledger.save(pass)
             let units = Double(estimate.unit == .bytes ? pass.bytesChecked : pass.itemsChecked)
+            if let started {
+                if ContinuousClock.now - estimated >= settings.reestimateInterval {
+                    estimate = try await check.estimatePass()
+                    estimated = .now
+                    status.withLock { $0.progress.total = estimate.units }
+                }
+                pace(total: estimate.units, done: units, started: started, announce: false)
+            }
             let (ratio, eta) = status.withLock { s in
                 s.progress.record(done: units, at: .now)
                 return (s.progress.ratio, s.progress.etaSeconds)
@@ -50,6 +61,26 @@ extension VerifierRunner {
             if let eta { metrics.eta.record(eta) }
             showProgress()
         }
+    }
+
+    /// Re-derives the rate limit from the work left and the time left before
+    /// the pass (started at `started`, seconds since 1970) is due.
+    func pace(total: Double, done: Double, started: Double, announce: Bool) {
+        guard let pacing = settings.pacing else { return }
+        let age = Date().timeIntervalSince1970 - started
+        let plan = pacing.plan(total: total, done: done, elapsed: .milliseconds(Int64(max(0, age) * 1000)))
+        limiter.resize(rate: plan.rate)
+        pacingGauges?.record(plan, started: started)
+        let newlyUnreachable = status.withLock { s in
+            defer { s.deadlineUnreachable = plan.unreachable }
+            return plan.unreachable && !s.deadlineUnreachable
+        }
+        let metadata: Logger.Metadata = [
+            "vigil.rate_per_second": "\(Int(plan.rate))", "vigil.pass_size": "\(Int(total))",
+            "vigil.deadline_in_seconds": "\(Int(plan.deadline - age))", "vigil.finish_in_seconds": "\(Int(plan.projectedFinish - age))",
+        ]
+        if announce { logger.info("pass rate sized", metadata: metadata) }
+        if newlyUnreachable { logger.warning("the pass cannot finish by its deadline at the maximum rate", metadata: metadata) }
     }
 
     /// The resumed pass's cursor. One this build cannot read (another version,

@@ -24,16 +24,27 @@ public final class VerifierRunner<Check: SweepCheck>: Service, Sendable {
         /// when passes are not rate-sized. With `passInterval` it is the expected
         /// period between complete passes that the overdue alert measures against.
         public var sweepPeriod: Duration = .zero
-        /// When set (and `sweepPeriod` is), the rate limit is re-sized at the
-        /// start of every pass from that pass's estimate: the work divided by
-        /// `sweepPeriod`, never below this floor (units per second). A rate
-        /// computed once at start would stay at the floor forever on a node
-        /// that started empty.
+        /// When set (and `sweepPeriod` is), passes are paced to their deadline
+        /// (`DeadlinePacing`): after every step the rate limit is re-derived
+        /// from the work left and the time left before the pass is
+        /// `sweepPeriod` old, never below this floor (units per second), never
+        /// above `maxRate`. A rate computed once at start would stay at the
+        /// floor forever on a node that started empty.
         public var sizedRateFloor: Double?
+        /// The most a paced pass may take (units per second); nil: no cap.
+        public var maxRate: Double?
+        /// How often a paced pass re-estimates its size (the data may grow under it).
+        public var reestimateInterval: Duration = .seconds(60)
 
         public init(passInterval: Duration, sweepPeriod: Duration = .zero) {
             self.passInterval = passInterval
             self.sweepPeriod = sweepPeriod
+        }
+
+        /// The pacing these settings ask for; nil when passes are not paced.
+        public var pacing: DeadlinePacing? {
+            guard let floor = sizedRateFloor, sweepPeriod > .zero else { return nil }
+            return DeadlinePacing(period: sweepPeriod, floor: floor, cap: maxRate)
         }
 
         /// The backoff these settings give a lane.
@@ -50,6 +61,7 @@ public final class VerifierRunner<Check: SweepCheck>: Service, Sendable {
     public let limiter: SharedRateLimiter
     let settings: Settings
     let gauges: LedgerGauges
+    let pacingGauges: PacingGauges?
     let status = Mutex(Status())
 
     struct Status {
@@ -59,6 +71,7 @@ public final class VerifierRunner<Check: SweepCheck>: Service, Sendable {
         var passTimesKnown = false
         var findingKindsShown: Set<[String]> = []
         var ledgerGaugesRefreshed: ContinuousClock.Instant?
+        var deadlineUnreachable = false
     }
 
     public var ledger: VerifierLedger { book.ledger }
@@ -76,6 +89,7 @@ public final class VerifierRunner<Check: SweepCheck>: Service, Sendable {
         self.limiter = limiter
         self.settings = settings
         gauges = LedgerGauges(verifier: book.ledger.verifier, scope: book.ledger.scope)
+        pacingGauges = settings.pacing.map { _ in PacingGauges(verifier: book.ledger.verifier, scope: book.ledger.scope) }
         let period = settings.sweepPeriod + settings.passInterval
         gauges.expectedPeriod.record(Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18)
         showProgress()
@@ -101,18 +115,11 @@ public final class VerifierRunner<Check: SweepCheck>: Service, Sendable {
         }
     }
 
-    /// The rate a pass of this size needs to finish within the sweep period.
-    func resizeRate(for estimate: PassEstimate) {
-        guard let rate = Self.sizedRate(units: estimate.units, sweepPeriod: settings.sweepPeriod, floor: settings.sizedRateFloor) else { return }
-        limiter.resize(rate: rate)
-        logger.info("pass rate sized", metadata: ["vigil.rate_per_second": "\(Int(rate))", "vigil.pass_size": "\(Int(estimate.units))"])
-    }
-
-    /// `units` over the sweep period, never below `floor`; nil when passes are not rate-sized.
+    /// The rate a pass of `units` needs at its start to finish within the
+    /// sweep period, never below `floor`; nil when passes are not rate-sized.
     public static func sizedRate(units: Double, sweepPeriod: Duration, floor: Double?) -> Double? {
         guard let floor, sweepPeriod > .zero else { return nil }
-        let seconds = Double(sweepPeriod.components.seconds) + Double(sweepPeriod.components.attoseconds) / 1e18
-        return max(floor, units / seconds)
+        return DeadlinePacing(period: sweepPeriod, floor: floor).plan(total: units, done: 0, elapsed: .zero).rate
     }
 
     func showProgress() {

@@ -18,7 +18,10 @@ public func buildDiskScrubber(config: DiskScrubberConfig, registry: PrometheusCo
     let rate = config.rateBytesPerSecond ?? max(floor, estimate / sweepSeconds)
     let limiter = SharedRateLimiter(rate: rate, burst: Double(16 << 20))
     var settings = VerifierRunner<DiskScrubber>.Settings(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod)
-    if config.rateBytesPerSecond == nil { settings.sizedRateFloor = floor }  // re-sized from every pass's size
+    if config.rateBytesPerSecond == nil {  // paced to every pass's deadline
+        settings.sizedRateFloor = floor
+        settings.maxRate = config.maxRateBytesPerSecond
+    }
     let book = VerifierBookkeeping(ledger: ledger, retry: settings.retry, logger: logger)
     let (sweep, recent) = scrubber.lanes(book: book, limiter: limiter, settings: settings)
     let router = Router()

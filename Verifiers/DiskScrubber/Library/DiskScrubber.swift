@@ -17,8 +17,9 @@ public struct DiskScrubber: SweepCheck {
         directory = ExtentDirectory(root: config.dataDirectory)
     }
 
+    /// The bytes of the pass's listing (made at the start of the pass, kept to its end).
     public func estimatePass() async throws -> PassEstimate {
-        PassEstimate(units: Double(try await directory.startPass().reduce(0) { $0 + $1.size }), unit: .bytes)
+        PassEstimate(units: Double(try await directory.passFiles().reduce(0) { $0 + $1.size }), unit: .bytes)
     }
 
     /// Where a sweep is: the last extent file it checked (`extents/NAME` or `trash/NAME`).

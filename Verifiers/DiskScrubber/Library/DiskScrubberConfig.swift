@@ -11,6 +11,10 @@ public struct DiskScrubberConfig: Sendable {
     public var profile: CadenceProfile = .production
     /// Bytes per second; nil sizes the rate so a full sweep takes `sweepPeriod`.
     public var rateBytesPerSecond: Double?
+    /// The most a paced sweep may read (bytes per second), however late its
+    /// pass; a node too big to sweep within `sweepPeriod` under it is reported
+    /// (`vigil_pass_deadline_unreachable`). nil: no cap.
+    public var maxRateBytesPerSecond: Double? = Double(256 << 20)
     /// Production: a full sweep every 14 days.
     public var sweepPeriod: Duration = .seconds(14 * 86_400)
     /// The recent lane rescans extents modified within this window…

@@ -15,8 +15,11 @@ public func buildMetadataScanner(config: MetadataScannerConfig, registry: Promet
     let estimate = try await scanner.estimatePass().units
     let rate = config.rateBlocksPerSecond ?? (config.profile == .dev ? nil : max(1000, estimate / sweepSeconds))
     var settings = VerifierRunner<MetadataScanner>.Settings(passInterval: config.passInterval, sweepPeriod: config.sweepPeriod)
-    // Re-sized from every pass's row count: `reltuples` is -1 until the table is analysed.
-    if config.rateBlocksPerSecond == nil, config.profile != .dev { settings.sizedRateFloor = 1000 }
+    // Paced to every pass's deadline from its row count (`reltuples` is -1 until the table is analysed).
+    if config.rateBlocksPerSecond == nil, config.profile != .dev {
+        settings.sizedRateFloor = 1000
+        settings.maxRate = config.maxRateBlocksPerSecond
+    }
     let runner = VerifierRunner(
         check: scanner, ledger: ledger, limiter: SharedRateLimiter(rate: rate, burst: Double(config.pageSize) * 2),
         settings: settings, logger: logger)

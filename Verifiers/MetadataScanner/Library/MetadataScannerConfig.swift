@@ -16,6 +16,10 @@ public struct MetadataScannerConfig: Sendable {
     /// Blocks per second; nil sizes the rate for a full sweep every `sweepPeriod`.
     public var rateBlocksPerSecond: Double?
     public var sweepPeriod: Duration = .seconds(7 * 86_400)
+    /// The most a paced sweep may check (blocks per second), however late its
+    /// pass; an index too big to sweep within `sweepPeriod` under it is
+    /// reported (`vigil_pass_deadline_unreachable`). nil: no cap.
+    public var maxRateBlocksPerSecond: Double? = 200_000
     public var passInterval: Duration = .seconds(60)
     /// How long a cached volume → replicas map is trusted.
     public var replicaCacheAge: Duration = .seconds(30)
