@@ -52,7 +52,7 @@ func classify(_ error: FrontendClientError) -> SampleResult {
     if error.replicasAnsweredWithBadData, let problems = error.replicaProblems {
         // Every replica answered: absent everywhere is `not_found`, any wrong bytes `corrupt`.
         let absent = problems.allSatisfy { $0.contains("answered 404") }
-        return .failed(kind: (absent ? FindingKind.notFound : .corrupt).rawValue, detail: "the frontend answered and no replica served the right bytes: \(error.message ?? "\(error)")")
+        return .failed(kind: (absent ? FindingKind.notFound : .corrupt).rawValue, detail: "the frontend answered and no replica served the right bytes: \(error.message)")
     }
     if error.status == 401 || error.status == 403 {
         return .frontendUnavailable(
