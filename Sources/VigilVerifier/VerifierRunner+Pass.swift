@@ -72,8 +72,8 @@ extension VerifierRunner {
         limiter.resize(rate: plan.rate)
         pacingGauges?.record(plan, started: started)
         let newlyUnreachable = status.withLock { s in
-            defer { s.deadlineUnreachable = plan.unreachable }
-            return plan.unreachable && !s.deadlineUnreachable
+            defer { s.plan = plan }
+            return plan.unreachable && s.plan?.unreachable != true
         }
         let metadata: Logger.Metadata = [
             "vigil.rate_per_second": "\(Int(plan.rate))", "vigil.pass_size": "\(Int(total))",

@@ -71,7 +71,8 @@ public final class VerifierRunner<Check: SweepCheck>: Service, Sendable {
         var passTimesKnown = false
         var findingKindsShown: Set<[String]> = []
         var ledgerGaugesRefreshed: ContinuousClock.Instant?
-        var deadlineUnreachable = false
+        /// The pacing plan of the pass, as of its last step (nil: not paced).
+        var plan: DeadlinePacing.Plan?
     }
 
     public var ledger: VerifierLedger { book.ledger }
@@ -97,6 +98,9 @@ public final class VerifierRunner<Check: SweepCheck>: Service, Sendable {
 
     /// Passes completed by this process (for tests and status).
     public var passesCompleted: Int { status.withLock { $0.passesCompleted } }
+
+    /// The running pass's pacing plan as of its last step; nil when not paced.
+    public var pacePlan: DeadlinePacing.Plan? { status.withLock { $0.plan } }
 
     /// The daemon's health: this sweep's pass and ETA, and every lane's failures and conditions.
     public func health() -> HealthReport { book.health() }

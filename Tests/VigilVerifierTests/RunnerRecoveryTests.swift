@@ -13,13 +13,16 @@ final class CountingCheck: SweepCheck {
     let count: Int
     let failures: Mutex<[any Error]>
     let startedFrom = Mutex<[Int?]>([])
+    /// What `estimatePass` says (the data may grow under a pass).
+    let estimate: Mutex<Double>
 
     init(count: Int, failing: [any Error] = []) {
         self.count = count
         failures = Mutex(failing)
+        estimate = Mutex(Double(count))
     }
 
-    func estimatePass() async throws -> PassEstimate { PassEstimate(units: Double(count), unit: .items) }
+    func estimatePass() async throws -> PassEstimate { PassEstimate(units: estimate.withLock { $0 }, unit: .items) }
 
     func step(at cursor: Cursor?, limiter: SharedRateLimiter) async throws -> Step<Cursor> {
         startedFrom.withLock { $0.append(cursor?.next) }
