@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilDev
 import VigilDurability
+import VigilLedger
 import VigilPostgres
 
 /// `vigil durability`: the model (VigilDurability) fed with what the zones' databases record.
@@ -93,21 +94,12 @@ extension DurabilityCommand {
             FROM volumes WHERE state <> 'retired'
             """)
         (m.volumes, m.minReplication, m.maxReplication, m.nodes) = (try config.int(0, 0), try config.int(0, 1), try config.int(0, 2), try config.int(0, 3))
-        let passes = try await c.query("""
-            SELECT verifier, scope, count(*)::int8,
-                   (CASE WHEN count(*) > 1 THEN extract(epoch FROM max(finished_at) - min(finished_at)) / (count(*) - 1)
-                         ELSE extract(epoch FROM max(finished_at - started_at)) END)::float8
-            FROM passes WHERE state = 'complete' AND finished_at IS NOT NULL AND verifier <> 'storage-watcher'
-            GROUP BY 1, 2 ORDER BY 1, 2
-            """)
-        m.cadences = try (0..<passes.count).map {
-            VerifierCadence(verifier: passes.string($0, 0), scope: passes.string($0, 1), completePasses: try passes.int($0, 2),
-                            hoursBetweenPasses: try passes.float64($0, 3) / 3_600)
+        let ledger = LedgerReader(c)
+        m.cadences = try await ledger.passCadences(excluding: [.storageWatcher]).map {
+            VerifierCadence(verifier: $0.verifier.rawValue, scope: $0.scope.rawValue, completePasses: $0.completePasses,
+                            hoursBetweenPasses: $0.secondsBetweenPasses / 3_600)
         }
-        let repairs = try await c.query(
-            "SELECT count(*)::int8, avg(extract(epoch FROM updated_at - created_at))::float8 FROM repair_queue WHERE state = 'done'")
-        m.repairsDone = try repairs.int(0, 0)
-        m.repairSeconds = repairs.isNull(0, 1) ? nil : try repairs.float64(0, 1)
+        (m.repairsDone, m.repairSeconds) = try await ledger.completedRepairs()
         if try await c.query("SELECT to_regclass('rereplications') IS NOT NULL").bool(0, 0) {
             let r = try await c.query("""
                 SELECT count(*)::int8, avg(extract(epoch FROM finished_at - node_lost_at))::float8
@@ -116,15 +108,12 @@ extension DurabilityCommand {
             m.reReplicationsDone = try r.int(0, 0)
             m.reReplicationSeconds = r.isNull(0, 1) ? nil : try r.float64(0, 1)
         }
-        let stages = try await c.query("""
-            SELECT s.stage, coalesce(sum(p.items_checked), 0)::int8,
-                   (SELECT count(*) FROM findings f WHERE f.verifier = 'storage-watcher' AND f.subject LIKE 'stage/' || s.stage || '/block/%')::int8
-            FROM zone_topology t CROSS JOIN LATERAL unnest(t.watcher_stages) WITH ORDINALITY AS s(stage, n)
-            LEFT JOIN passes p ON p.verifier = 'storage-watcher' AND p.scope = t.zone || '/' || s.stage
-            GROUP BY s.stage, s.n ORDER BY s.n
-            """)
-        m.watcherStages = try (0..<stages.count).map {
-            ZoneMeasurements.Stage(stage: stages.string($0, 0), samples: try stages.int($0, 1), failures: try stages.int($0, 2))
+        if let topology = try await ZoneTopology.load(c) {
+            for stage in topology.watcherStages {
+                m.watcherStages.append(ZoneMeasurements.Stage(
+                    stage: stage, samples: try await ledger.itemsChecked(.storageWatcher, scope: .stage(stage, in: topology.zone)),
+                    failures: try await ledger.findingCount(.storageWatcher, subjectPrefix: "stage/\(stage)/block/")))
+            }
         }
         return m
     }
