@@ -364,7 +364,8 @@ let package = Package(
             name: "OperabilityTests",
             dependencies: [
                 "VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient",
-                "VigilNodeClient", "VigilDaemon",
+                "VigilNodeClient", "VigilDaemon", "VigilTelemetry",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/OperabilityTests"),

@@ -76,7 +76,8 @@ struct FrontendDaemon: AsyncParsableCommand {
         let frontend = try Frontend(config: frontendConfig, logger: logger)
         try await frontend.start()
         let app = buildFrontendApplication(frontend: frontend, registry: registry, logger: logger)
-        try await runDaemon([app] + frontend.services, logger: logger)
-        await frontend.shutdown()
+        // Shut down in reverse: the server stops taking requests, then the
+        // allocator, then the sampler's Kafka producer flushes what it holds.
+        try await runDaemon([ShutdownAction { await frontend.shutdown() }] + frontend.services + [app], logger: logger)
     }
 }

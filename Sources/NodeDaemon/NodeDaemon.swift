@@ -46,8 +46,11 @@ struct NodeDaemon: AsyncParsableCommand {
         logger[metadataKey: LogKey.node] = "\(nodeConfig.host):\(nodeConfig.port)"
 
         let store = try await NodeStore.open(config: nodeConfig, logger: logger)
-        let app = buildNodeApplication(store: store, registry: registry, logger: logger)
-        let watch = DiskWatch(store: store, interval: .milliseconds(try settings.int("disk-check-ms", option: diskCheckMs, default: 5000)), logger: logger)
-        try await runDaemon([app, watch], logger: logger)
+        let health = HealthBoard()
+        let watch = DiskWatch(
+            store: store, interval: .milliseconds(try settings.int("disk-check-ms", option: diskCheckMs, default: 5000)),
+            health: health, logger: logger)
+        let app = buildNodeApplication(store: store, registry: registry, health: health, logger: logger)
+        try await runDaemon([watch, app], logger: logger)
     }
 }

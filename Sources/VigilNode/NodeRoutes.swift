@@ -6,10 +6,13 @@ import Prometheus
 import VigilCore
 import VigilTelemetry
 
-/// Builds the node's HTTP application (`Schemas/node-api.md`).
-public func buildNodeApplication(store: NodeStore, registry: PrometheusCollectorRegistry?, logger: Logger) -> some ApplicationProtocol {
+/// Builds the node's HTTP application (`Schemas/node-api.md`); `/healthz`
+/// answers what the node's services report on `health`.
+public func buildNodeApplication(
+    store: NodeStore, registry: PrometheusCollectorRegistry?, health: HealthBoard = HealthBoard(), logger: Logger
+) -> some ApplicationProtocol {
     let router = Router()
-    router.addTelemetryRoutes(registry: registry) { .ok }
+    router.addTelemetryRoutes(registry: registry) { health.summary() }
     NodeRoutes(store: store, logger: logger).register(on: router)
     return vigilApplication(
         router: router, limits: .node(maxBlockSize: store.config.maxBlockSize),

@@ -9,4 +9,5 @@ public enum LogKey {
     public static let instruction = "vigil.instruction"
     public static let error = "vigil.error"
     public static let address = "vigil.address"
+    public static let service = "vigil.service"
 }
