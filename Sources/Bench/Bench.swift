@@ -20,6 +20,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Only these figures (scrubber, presence, scanner, watcher, frontend, rss); default all.") var only: [String] = []
     @Option(name: .customLong("rss-blocks"), help: "The two index sizes for the peak-RSS figures.") var rssBlocks: [Int] = [1_000_000, 5_000_000]
     @Option(name: .customLong("frontend-window"), help: "Seconds per window of the frontend figures (4 windows with verifiers, 4 without, per operation).") var frontendWindow = 6
+    @Option(name: .customLong("frontend-operation"), help: "Only these frontend figures (put, get); default both.") var frontendOperations: [String] = ["put", "get"]
 
     func run() async throws {
         let root = URL(fileURLWithPath: dir)
@@ -34,7 +35,8 @@ struct Bench: AsyncParsableCommand {
         }
         if wanted("watcher") { try await WatcherBench.run(samples: samples) }
         if wanted("frontend") {
-            try await FrontendBench.run(directory: root.appendingPathComponent("frontend"), windowSeconds: frontendWindow, rounds: 4, blockBytes: 16 << 10, concurrency: 16)
+            try await FrontendBench.run(directory: root.appendingPathComponent("frontend"), windowSeconds: frontendWindow, rounds: 4, blockBytes: 16 << 10, concurrency: 16,
+                operations: frontendOperations)
         }
         if wanted("rss") { try await RSSBench.run(directory: root.appendingPathComponent("rss"), sizes: rssBlocks) }
     }

@@ -11,6 +11,7 @@ public final class Frontend: Sendable {
     public let config: FrontendConfig
     let index: BlockIndex
     private let allocator: VolumeAllocator
+    private let volumeBytes: VolumeBytesRecorder
     private let sampler: Sampler
     private let logger: Logger
     private let puts = Counter(label: "vigil_frontend_puts_total")
@@ -25,6 +26,7 @@ public final class Frontend: Sendable {
         self.logger = logger
         index = BlockIndex(pool: PostgresPool(url: config.databaseURL, size: 16))
         allocator = VolumeAllocator(config: config, index: index, logger: logger)
+        volumeBytes = VolumeBytesRecorder(index: index)
         sampler = try Sampler(config: config, logger: logger)
     }
 
@@ -74,7 +76,7 @@ public final class Frontend: Sendable {
             }
             do {
                 try await index.commit(BlockRow(key: key, volume: lease.volume, length: Int32(data.count), checksum: checksum, state: .live))
-                _ = try await index.addVolumeBytes(lease.volume, data.count)
+                try await volumeBytes.add(lease.volume, bytes: data.count)
             } catch {
                 allocator.release(lease)
                 throw error
