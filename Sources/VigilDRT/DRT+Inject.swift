@@ -76,11 +76,17 @@ extension DRT {
         }
     }
 
-    /// The scrubber's finding on one replica's extent, and what else that damage explains.
+    /// The scrubber's finding on one replica's extent, and what else that damage
+    /// explains: any verifier's view of that copy, and the trash inspector refusing
+    /// a trash extent (GC's, a repair's) whose blocks now live in that volume
+    /// because this copy no longer serves them intact.
     func scrubbed(_ z: Int, node: Int, volume: Int64, name: ExtentName, kinds: [String]) -> Detection {
-        Detection(zone: zones[z].zone.name, verifier: "disk-scrubber", kinds: kinds.map(FindingKind.init(rawValue:)),
-                  subject: "node/\(node)/extents/\(name)", explains: Self.replicaExplains(node: node, volume: volume),
-                  alternative: ("metadata-scanner", [.missing], "node/\(node)/volume/\(volume)/block/%"))
+        var detection = Detection(
+            zone: zones[z].zone.name, verifier: "disk-scrubber", kinds: kinds.map(FindingKind.init(rawValue:)),
+            subject: "node/\(node)/extents/\(name)", explains: Self.replicaExplains(node: node, volume: volume),
+            alternative: ("metadata-scanner", [.missing], "node/\(node)/volume/\(volume)/block/%"))
+        detection.explainsDetails = ["live in volume \(volume); node \(node) has no intact copy%"]
+        return detection
     }
 
     /// Subjects a damaged replica accounts for: any verifier's view of that
