@@ -5,7 +5,9 @@ import VigilPostgres
 /// use it instead of their own SQL. Its one write is the operator's by-hand
 /// resolution, which only `vigil_operator` may make.
 public struct LedgerReader: Sendable {
-    /// How a finding resolved by hand starts (the gate lets those through).
+    /// How a finding resolved by an operator (`vigil findings resolve`) starts.
+    /// The gate lets such findings through, so only the `vigil_operator` role may
+    /// write it; a verifier resolves with what it observed ("observed clean", …).
     public static let byHandMarker = "by hand:"
 
     public let connection: PostgresConnection

@@ -12,15 +12,10 @@ public struct PassState: Sendable, Equatable {
     public var resumed: Bool
 }
 
-/// The verifier runtime's records in the block index: the pass ledger, cursors,
+/// The verifier runtime's records in the ledger (a zone's or the journal's): the pass ledger, cursors,
 /// findings and repair requests. Verifiers write nothing else, and only under
-/// their own verifier id (row-level security, `Schemas/ledger/0001_ledger.sql`). `LedgerReader` reads them..
+/// their own verifier id (row-level security, `Schemas/ledger/0001_ledger.sql`). `LedgerReader` reads them.
 public struct VerifierLedger: Sendable {
-    /// How a finding resolved by an operator (`vigil findings resolve`) starts. The
-    /// gate lets such findings through, so only the `vigil_operator` role may write
-    /// it; a verifier resolves with what it observed ("observed clean", …).
-    public static let byHandPrefix = "by hand: "
-
     public let pool: PostgresPool
     public let verifier: String
     public let scope: String

@@ -29,9 +29,8 @@ struct LedgerResolutionTests {
             outcome.cleanPrefixes = ["node/3/unreachable", "volume/7/replicas"]
             let (_, resolved) = try await ledger.apply(outcome)
             #expect(resolved == 3)
-            let open = try await PostgresConnection.connect(url: url).query(
-                "SELECT subject FROM findings WHERE resolved_at IS NULL ORDER BY subject")
-            #expect((0..<open.count).map { open.string($0, 0) } == [
+            let open = try await LedgerReader(try await PostgresConnection.connect(url: url)).findings()
+            #expect(open.map(\.subject).sorted() == [
                 "node/1/volume/1/block/bb", "node/1/volume/1/block/ff", "node/2/volume/1/block/aa",
             ])
 
@@ -40,6 +39,26 @@ struct LedgerResolutionTests {
             again.findings = [Self.finding("missing", node: 2, key: "aa")]
             again.cleanKeyRanges = [CleanKeyRange(from: "00", to: "ff", kinds: ["missing", "only_in_trash"], match: ["node": "2"])]
             #expect(try await ledger.apply(again).resolved == 0)
+        }
+    }
+
+    @Test("subjects holding a newline, a tab or a comma resolve as themselves: a prefix or an observed subject is one array element")
+    func hostileSubjectsResolveExactly() async throws {
+        try await TestPostgres.shared.withDatabase { url in
+            try await Migrator(set: .blockIndex).migrate(try await PostgresConnection.connect(url: url))
+            let ledger = VerifierLedger(pool: PostgresPool(url: url, size: 2), verifier: "metadata-scanner", scope: "zone-a")
+            let subjects = ["a\nb", "a", "b", "x\ty", "x", "c,d", "c"]
+            try await ledger.report(subjects.map { Finding(kind: "missing", subject: $0, severity: .error) }
+                + [Finding(kind: "only_in_trash", subject: "x\ty", severity: .error)])
+            // Once prefixes went newline-joined: "a\nb" also resolved everything under "a" and "b".
+            #expect(try await ledger.resolve(subjectPrefixes: ["a\nb"], resolution: "observed clean") == 1)
+            var outcome = StepOutcome(cursor: [], passComplete: false)
+            outcome.observedSubjects = ["x\ty", "c,d"]
+            outcome.findings = [Finding(kind: "missing", subject: "x\ty", severity: .error)]  // still seen: stays open
+            let (_, resolved) = try await ledger.apply(outcome)
+            #expect(resolved == 2, "x\\ty's only_in_trash and c,d: not x, not c, not x\\ty's missing seen again")
+            let open = try await LedgerReader(try await PostgresConnection.connect(url: url)).findings()
+            #expect(Set(open.map { "\($0.kind) \($0.subject)" }) == ["missing a", "missing b", "missing x\ty", "missing x", "missing c"])
         }
     }
 }
