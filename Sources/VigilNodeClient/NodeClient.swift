@@ -78,7 +78,9 @@ public struct NodeClient: Sendable {
         let response = try await execute(.GET, "/v1/extents/\(name)?location=\(location)", timeout: .minutes(30))
         try await base.check(response)
         let file = try RawFile.create(path: path)
-        for try await chunk in response.body {
+        var chunks = response.body.makeAsyncIterator()
+        // A failed read is the node's (unreachable), a failed write our disk's.
+        while let chunk = try await base.reading({ try await chunks.next() }) {
             let bytes = Array(chunk.readableBytesView)
             try await blockingIO { try bytes.withUnsafeBytes { try file.append($0) } }
         }

@@ -42,11 +42,7 @@ public struct ServiceClient: Sendable {
 
     /// Up to `limit` bytes of an answer's body.
     public func collect(_ response: HTTPClientResponse, upTo limit: Int) async throws -> [UInt8] {
-        do {
-            return Array(buffer: try await response.body.collect(upTo: max(limit, 1)))
-        } catch {
-            throw failure(error, while: "reading the answer: ")
-        }
+        try await reading { Array(buffer: try await response.body.collect(upTo: max(limit, 1))) }
     }
 
     /// Throws the API's error for a non-2xx answer.
@@ -64,6 +60,15 @@ public struct ServiceClient: Sendable {
     /// A contract violation by the service.
     public func violation(_ message: String) -> ServiceClientError {
         ServiceClientError(kind: .protocolViolation, peer: peer, address: address, message: message)
+    }
+
+    /// Runs `body`, a read of a streamed answer, mapping its failures like a request's.
+    public func reading<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw failure(error, while: "reading the answer: ")
+        }
     }
 
     /// Cancellation stays cancellation; everything else means no answer.
