@@ -125,7 +125,7 @@ let package = Package(
         .target(name: "VigilDurability"),
         .target(
             name: "VigilGate",
-            dependencies: ["VigilLedger", "VigilPostgres"]),
+            dependencies: ["VigilCore", "VigilLedger", "VigilPostgres"]),
         .target(
             name: "VigilDev",
             dependencies: [
@@ -338,6 +338,7 @@ let package = Package(
             name: "DiskScrubberTests",
             dependencies: [
                 "VigilCore", "VigilDev", "VigilNodeClient", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient",
+                "VigilDiskScrubber", "VigilVerifier",
             ],
             path: "Tests/DiskScrubberTests"),
         .testTarget(
@@ -378,7 +379,7 @@ let package = Package(
         .testTarget(
             name: "SecurityTests",
             dependencies: [
-                "VigilCore", "VigilDev", "VigilFrontendClient", "VigilKafka", "VigilNodeClient", "VigilPostgres",
+                "VigilCore", "VigilDev", "VigilFrontendClient", "VigilKafka", "VigilLedger", "VigilNodeClient", "VigilPostgres",
                 "VigilTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
