@@ -1,3 +1,5 @@
+import Foundation
+
 /// Installs as recorded instructions, and what justifies an extent appearing
 /// in a node's `extents/`.
 extension BlockIndex {
@@ -6,14 +8,33 @@ extension BlockIndex {
         try await recordInstruction(kind: "install", node: node, volume: volume, generation: generation, reason: reason)
     }
 
-    /// Whether the latest instruction recorded for the extent is an install: an
-    /// older install does not justify the extent coming back after a later trash.
-    public func installIsLatestInstruction(node: Int, volume: Int64, generation: Int) async throws -> Bool {
+    /// Whether an install of the extent was recorded before `observedAt` (the
+    /// moment its appearance was seen) and was, as of then, the latest
+    /// instruction for it: an older install does not justify the extent coming
+    /// back after a later trash, and a trash recorded after the appearance (the
+    /// next repair of the fresh copy) does not make the install unjustified.
+    public func installPrecedes(node: Int, volume: Int64, generation: Int, observedAt: Date) async throws -> Bool {
         try await pool.withConnection { c in
             let rows = try await c.query("""
-                SELECT kind FROM extent_instructions WHERE node_id = $1 AND volume_id = $2 AND generation = $3 ORDER BY id DESC LIMIT 1
-                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation))])
+                SELECT kind FROM extent_instructions
+                WHERE node_id = $1 AND volume_id = $2 AND generation = $3 AND created_at <= to_timestamp($4)
+                ORDER BY id DESC LIMIT 1
+                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation)), .float64(observedAt.timeIntervalSince1970)])
             return rows.count == 1 && rows.string(0, 0) == "install"
+        }
+    }
+
+    /// Extents of `node` that were moved to trash by an executed instruction and
+    /// neither installed nor restored since: none of them belongs in `extents/`.
+    public func trashedSinceLastInstall(node: Int) async throws -> Set<[Int64]> {
+        try await pool.withConnection { c in
+            let rows = try await c.query("""
+                SELECT volume_id, generation FROM extent_instructions t
+                WHERE t.node_id = $1 AND t.kind = 'trash' AND t.executed_at IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM extent_instructions later WHERE later.node_id = t.node_id AND later.volume_id = t.volume_id
+                    AND later.generation = t.generation AND later.kind IN ('install', 'restore') AND later.id > t.id)
+                """, [.int32(Int32(node))])
+            return Set(try (0..<rows.count).map { [try rows.int64($0, 0), try rows.int64($0, 1)] })
         }
     }
 
@@ -50,9 +71,10 @@ extension BlockIndex {
 }
 
 extension BlockIndex {
-    /// Whether the extent was discarded by a repair: its latest instruction is a
-    /// trash, and after it an install of a newer generation of the same volume
-    /// on the same node was recorded and executed. Such a copy is known to be
+    /// Whether the extent was discarded by a repair: its latest instruction other
+    /// than the unlink that ends its stay in trash is a trash, and after it an
+    /// install of a newer generation of the same volume on the same node was
+    /// recorded and executed. Such a copy is known to be
     /// bad (that is why it was replaced); only the store's role writes
     /// instructions, so a verifier cannot forge this.
     public func replacedByRepair(node: Int, volume: Int64, generation: Int) async throws -> Bool {
@@ -60,12 +82,25 @@ extension BlockIndex {
             try await c.query("""
                 WITH last AS (
                     SELECT id, kind FROM extent_instructions
-                    WHERE node_id = $1 AND volume_id = $2 AND generation = $3 ORDER BY id DESC LIMIT 1)
+                    WHERE node_id = $1 AND volume_id = $2 AND generation = $3 AND kind <> 'unlink' ORDER BY id DESC LIMIT 1)
                 SELECT 1 FROM last JOIN extent_instructions i
                   ON i.node_id = $1 AND i.volume_id = $2 AND i.generation > $3 AND i.kind = 'install'
                  AND i.id > last.id AND i.executed_at IS NOT NULL
                 WHERE last.kind = 'trash' LIMIT 1
                 """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation))]).count > 0
+        }
+    }
+}
+
+extension BlockIndex {
+    /// The latest instruction recorded for one extent: its kind and whether it was executed.
+    public func latestInstruction(node: Int, volume: Int64, generation: Int) async throws -> (kind: String, executed: Bool)? {
+        try await pool.withConnection { c in
+            let rows = try await c.query("""
+                SELECT kind, executed_at IS NOT NULL FROM extent_instructions
+                WHERE node_id = $1 AND volume_id = $2 AND generation = $3 ORDER BY id DESC LIMIT 1
+                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation))])
+            return rows.count == 1 ? (rows.string(0, 0), try rows.bool(0, 1)) : nil
         }
     }
 }

@@ -53,36 +53,44 @@ struct FindingContext {
 
 extension DiskScrubber {
     /// The extent's identity: its header names the volume and generation its
-    /// file name does, and — for a live extent of a volume the index still
-    /// serves — its records are blocks the index places in that volume.
-    func identityFindings(_ report: ExtentScanReport, keys: [BlockKey], volume: VolumeRecord?, context: FindingContext) async throws -> [Finding] {
-        var findings: [Finding] = []
+    /// file name does; an extent in extents/ is a live replica the index places
+    /// on this node (or one an instruction is placing or taking out), of the
+    /// generation the index names; and — for a volume the index still serves —
+    /// its records are blocks the index places in that volume. `row` is this
+    /// node's replica row, read before the file was opened.
+    func identityFindings(
+        _ report: ExtentScanReport, keys: [BlockKey], volume: VolumeRecord?, volumeID: Int64, row: ReplicaRowSnapshot?, context: FindingContext
+    ) async throws -> [Finding] {
         let name = context.name
+        func identity(_ count: Int, _ key: BlockKey?, _ detail: String) -> [Finding] {
+            [context.finding(.extentIdentity, severity: .critical, count: count, offsets: [0], key: key, detail: detail)]
+        }
         if let header = report.header, header.volume != name.volume || header.generation != name.generation {
-            findings.append(context.finding(
-                .extentIdentity, severity: .critical, count: 1, offsets: [0], key: nil,
-                detail: "the header says v\(header.volume).g\(header.generation): this file holds another extent's bytes"))
+            return identity(1, nil, "the header says v\(header.volume).g\(header.generation): this file holds another extent's bytes")
         }
-        guard findings.isEmpty, context.location == "extents", let volume, volume.state != "retired" else { return findings }
-        // The index's replica row for this node names the generation it holds.
-        if let row = try await index.replicas(of: volume.id).first(where: { $0.node.id == config.nodeID && $0.state == "live" }),
-           row.generation != Int(name.generation) {
-            findings.append(context.finding(
-                .extentIdentity, severity: .critical, count: 1, offsets: [0], key: nil,
-                detail: "the index says this node holds generation \(row.generation) of volume \(volume.id), not \(name.generation): a stale extent"))
-            return findings
+        guard context.location == "extents" else { return [] }
+        guard let row, row.state == "live" else {
+            // A repair rebuilding it, or a node the index wrote off: not this check's to judge.
+            if row?.state == "repairing" || row?.state == "lost" { return [] }
+            if try await presenceInstructed(name, volume: volumeID) { return [] }
+            return identity(1, nil, "the index holds no live replica of volume \(volumeID) on this node (\(row.map { "its replica is \($0.state)" } ?? "no replica row")) and no instruction placed it here")
         }
-        guard !keys.isEmpty else { return findings }
+        if row.generation != Int(name.generation) {
+            return identity(1, nil, "the index says this node holds generation \(row.generation) of volume \(volumeID), not \(name.generation): a stale extent")
+        }
+        guard let volume, volume.state != "retired", !keys.isEmpty else { return [] }
         // A record may legitimately point elsewhere (a block written again after a
-        // delete, a duplicate write that lost its commit); an extent none of whose
-        // records are its volume's, while the index says the volume holds blocks, is
-        // not that volume's extent.
+        // delete, a duplicate write that lost its commit) or nowhere (a write that
+        // never committed). An extent none of whose records are its volume's, while
+        // the index says the volume holds live blocks, is not that volume's extent:
+        // every committed block of a volume is on every live replica. Keys the index
+        // does not know count against it once the volume takes no more writes (an
+        // open volume's first committed write may land after this scan).
         let placement = try await index.placement(of: keys, volume: volume.id)
-        if placement.inVolume == 0, placement.elsewhere > 0, placement.volumeHoldsLiveBlocks {
-            findings.append(context.finding(
-                .extentIdentity, severity: .critical, count: placement.elsewhere, offsets: [0], key: keys.first,
-                detail: "none of its \(keys.count) records is a block the index places in volume \(volume.id); \(placement.elsewhere) belong to other volumes"))
-        }
-        return findings
+        guard placement.inVolume == 0, placement.volumeHoldsLiveBlocks, placement.elsewhere > 0 || volume.state != "open" else { return [] }
+        let unknown = keys.count - placement.elsewhere
+        return identity(
+            keys.count, keys.first,
+            "none of its \(keys.count) records is a block the index places in volume \(volume.id); \(placement.elsewhere) belong to other volumes, \(unknown) to none")
     }
 }

@@ -58,18 +58,22 @@ public struct DiskScrubber: SweepCheck {
             outcome.observedSubjects.append(subject)
             return outcome
         }
+        // Read before the file is opened, compared again before accusing.
+        let rowBefore = try await replicaRow(volumeID)
         let volume = try await index.volume(volumeID)
         var options = ExtentScanOptions()
         if location == "extents", let volume { options.expectSealed = volume.state == "sealed" ? true : nil }
         let path = "\(config.dataDirectory)/\(relativePath)"
-        let scanned: (report: ExtentScanReport, keys: [BlockKey], sealingNow: Bool)
+        let scanned: (report: ExtentScanReport, keys: [BlockKey], sealingNow: Bool, opened: FileStatus)
         do {
             let scanOptions = options
             scanned = try await blockingIO {
                 var keys: [BlockKey] = []
-                let report = try ExtentReader(path: path).scan(
+                let reader = try ExtentReader(path: path)
+                let opened = try reader.fileStatus()
+                let report = try reader.scan(
                     options: scanOptions, onRead: { limiter.throttle($0) }, onRecord: { if $0.isIntact { keys.append($0.key) } })
-                return (report, keys, report.hasUnfinishedSeal && Self.modifiedWithin(path, seconds: 60))
+                return (report, keys, report.hasUnfinishedSeal && Self.modifiedWithin(path, seconds: 60), opened)
             }
         } catch let error as FileIOError where error.isNotFound {
             // Trashed, unlinked or replaced under us: not a corruption, and the damage
@@ -91,12 +95,25 @@ public struct DiskScrubber: SweepCheck {
             return outcome
         }
         var findings = context.findings(for: report)
-        findings += try await identityFindings(report, keys: scanned.keys, volume: volume, context: context)
+        findings += try await identityFindings(report, keys: scanned.keys, volume: volume, volumeID: volumeID, row: rowBefore, context: context)
         if location == "trash", !findings.isEmpty,
            try await index.replacedByRepair(node: config.nodeID, volume: volumeID, generation: Int(name.generation)) {
             // A copy a repair replaced: its damage is why (reported while it was
             // live); the trash inspector judges whether anything in it is needed.
             findings = []
+        }
+        if !findings.isEmpty {
+            // Re-read before accusing: a file a repair, GC or drain moved, or a
+            // replica row that changed while the file was read, is not judged now.
+            switch try await scanStillStands(path: path, opened: scanned.opened, volume: volumeID, rowBefore: rowBefore) {
+            case nil:
+                outcome.cleanPrefixes.append(subject)
+                return outcome
+            case false?:
+                return outcome
+            case true?:
+                break
+            }
         }
         outcome.observedSubjects.append(subject)
         outcome.findings = findings

@@ -33,17 +33,17 @@ extension ExtentReferee {
     /// appear without an install instruction (the node creates it right after).
     static let newVolumeSeconds = 120.0
 
-    /// Whether an extent appearing in extents/ is an instructed install (the
-    /// latest instruction for exactly this generation is an install) or a volume
-    /// the index just created on this node.
-    func installJustified(_ name: ExtentName) async throws -> Bool {
+    /// Whether an extent that appeared in extents/ at `observedAt` is an
+    /// instructed install (as of then, the latest instruction for exactly this
+    /// generation was an install) or a volume the index just created on this node.
+    func installJustified(_ name: ExtentName, observedAt: Date) async throws -> Bool {
         guard let volume = Int64(exactly: name.volume) else { return false }
-        if try await index.installIsLatestInstruction(node: config.nodeID, volume: volume, generation: Int(name.generation)) { return true }
+        if try await index.installPrecedes(node: config.nodeID, volume: volume, generation: Int(name.generation), observedAt: observedAt) { return true }
         return try await index.isNewVolume(node: config.nodeID, volume: volume, generation: Int(name.generation), withinSeconds: Self.newVolumeSeconds)
     }
 
-    /// Checks one transition against the recorded instructions.
-    func judge(_ transition: Transition) async throws {
+    /// Checks one transition, seen at `observedAt`, against the recorded instructions.
+    func judge(_ transition: Transition, observedAt: Date = Date()) async throws {
         var findings: [Finding] = []
         switch transition {
         case .trashed(let name):
@@ -55,7 +55,7 @@ extension ExtentReferee {
                 findings.append(finding(.unjustifiedRestore, name, "moved back from trash/ with no recorded restore instruction"))
             }
         case .installed(let name), .appeared(let name):
-            if try await installJustified(name) {
+            if try await installJustified(name, observedAt: observedAt) {
                 logger.info("extent appeared by a recorded install or a new volume", metadata: ["vigil.extent": "\(name)"])
             } else {
                 findings.append(finding(.unjustifiedInstall, name, "appeared in extents/ with no recorded install instruction for this generation, and is no volume the index just created here"))
@@ -85,8 +85,9 @@ extension ExtentReferee {
     }
 
     /// Compares the directories with the index: every live replica of this node
-    /// has its extent in extents/ (under its name, with a header naming it),
-    /// every trash extent has a trash instruction, every trashed replica is in
+    /// has its extent in extents/ (under its name, with a header naming it), no
+    /// extent an executed trash instruction moved out is back in extents/ without
+    /// an install or restore instruction since, every trash extent has a trash instruction, every trashed replica is in
     /// trash/ or was unlinked by instruction. A finding stays open while its
     /// condition lasts: an extent's findings are resolved only once it is where
     /// the index says, with the right header, and no unjustified trash remains.
@@ -107,6 +108,8 @@ extension ExtentReferee {
         let states = Dictionary(replicas.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         // Every replica row of this node (any age or state) and every extent installed by instruction.
         let known = try await index.replicaNames(node: config.nodeID).union(index.installedExtents(node: config.nodeID))
+        // Moved to trash by an executed instruction, not installed or restored since.
+        let trashedForGood = try await index.trashedSinceLastInstall(node: config.nodeID)
         var findings: [Finding] = []
         var clean: [String] = []
         for name in Set(states.keys).union(trash).union(extents) {
@@ -118,7 +121,12 @@ extension ExtentReferee {
             if state == "trashed", !trash.contains(name), !extents.contains(name), try await !hasInstruction("unlink", name) {
                 conditions.append(finding(.unjustifiedUnlink, name, "gone from trash/ with no unlink instruction"))
             }
-            if extents.contains(name), !known.contains([Int64(clamping: name.volume), Int64(name.generation)]) {
+            let key = [Int64(clamping: name.volume), Int64(name.generation)]
+            if extents.contains(name), state != "live", trashedForGood.contains(key), inExtentsNow(name) {
+                // Listed before the index was read, and still there after: the trash
+                // executed before the listing, and the extent came back without instruction.
+                conditions.append(finding(.unjustifiedRestore, name, "in extents/ although an executed trash instruction moved it to trash/, with no install or restore instruction since"))
+            } else if extents.contains(name), !known.contains(key) {
                 conditions.append(finding(.unjustifiedInstall, name, "in extents/ with no replica row on this node and no recorded install instruction"))
             }
             if trash.contains(name), try await !hasInstruction("trash", name) {
@@ -140,6 +148,10 @@ extension ExtentReferee {
         metrics.passes.increment()
         metrics.lastComplete.record(Date().timeIntervalSince1970)
         logger.info("reconciled directories with the index", metadata: ["vigil.findings": "\(findings.count)", "vigil.replicas": "\(replicas.count)"])
+    }
+
+    func inExtentsNow(_ name: ExtentName) -> Bool {
+        FileManager.default.fileExists(atPath: "\(config.dataDirectory)/extents/\(name)")
     }
 
     /// Whether the extent file at `extents/NAME` has a header naming that volume

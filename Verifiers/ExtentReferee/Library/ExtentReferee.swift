@@ -72,11 +72,19 @@ public final class ExtentReferee: Service, Sendable {
         thread.start()
         var pairing = TransitionPairing()
         var lastReconcile = ContinuousClock.now
+        // When each name was first seen arriving in extents/: an appearance is
+        // judged by the instructions recorded before then, not by later ones.
+        var arrivals: [String: Date] = [:]
         await withGracefulShutdownHandler {
             for await batch in stream {
-                for transition in pairing.feed(batch) {
-                    await judgeRetrying(transition)
+                let now = Date()
+                for event in batch where event.directory == "extents" && (event.kind == .created || event.kind == .movedTo) {
+                    arrivals[event.name] = arrivals[event.name] ?? now
                 }
+                for transition in pairing.feed(batch) {
+                    await judgeRetrying(transition, observedAt: transition.arrivedName.flatMap { arrivals.removeValue(forKey: $0) } ?? now)
+                }
+                arrivals = arrivals.filter { now.timeIntervalSince($0.value) < 60 }  // a creation that became no transition
                 if ContinuousClock.now - lastReconcile >= config.reconcileInterval {
                     await judgeRetrying(.overflow)  // a periodic reconcile, as after an overflow
                     lastReconcile = .now
@@ -103,7 +111,7 @@ public final class ExtentReferee: Service, Sendable {
 
     /// Judges a transition (or reconciles), a few times while its failures are
     /// retriable; a failure that is not is recorded and the next event goes on.
-    private func judgeRetrying(_ transition: Transition) async {
+    private func judgeRetrying(_ transition: Transition, observedAt: Date = Date()) async {
         let lane = (transition == .overflow ? Lane.reconcile : Lane.events).rawValue
         if transition == .overflow { logger.info("reconciling with the index") } else { seen.withLock { $0 += 1 } }
         for _ in 1...5 {
@@ -111,7 +119,7 @@ public final class ExtentReferee: Service, Sendable {
                 if transition == .overflow {
                     try await reconcile()
                 } else {
-                    try await judge(transition)
+                    try await judge(transition, observedAt: observedAt)
                 }
                 book.succeeded(lane: lane)
                 return

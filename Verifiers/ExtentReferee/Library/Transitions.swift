@@ -20,6 +20,16 @@ enum Transition: Sendable, Equatable {
     case overflow
 }
 
+extension Transition {
+    /// The file name that arrived in extents/ (an install or an appearance).
+    var arrivedName: String? {
+        switch self {
+        case .installed(let name), .appeared(let name): name.description
+        default: nil
+        }
+    }
+}
+
 /// Pairs rename halves by cookie. A move-from whose move-to has not arrived by
 /// the next batch left the watched directories. A no-replace move (link the new
 /// name, sync, unlink the old: how the node trashes and restores) pairs a name
