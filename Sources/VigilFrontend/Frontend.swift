@@ -123,13 +123,13 @@ public final class Frontend: Sendable {
                 let data = try await client.get(volume: UInt64(row.volume), key: key)
                 if try await blockingIO({ BlockKey.of(data) }) == key { return data }
                 problems.append("\(replica.node.name): SHA-256 mismatch")
-                await queueRepair(row.volume, replica.node, reason: "read: SHA-256 of the returned data is not the key")
+                await queueRepair(row.volume, replica, reason: "read: SHA-256 of the returned data is not the key")
             } catch let error as NodeClientError where error.isUnauthorized || error.kind == .status(503) {
                 // A refused credential or a node shedding load says nothing about its copy: no repair.
                 problems.append("\(replica.node.name): \(error)")
             } catch let error as NodeClientError where !error.isUnreachable {
                 problems.append("\(replica.node.name): \(error)")
-                await queueRepair(row.volume, replica.node, reason: "read: \(error.code ?? "error") for \(key.hex)")
+                await queueRepair(row.volume, replica, reason: "read: \(error.code ?? "error") for \(key.hex)")
             } catch {
                 problems.append("\(replica.node.name): unreachable")
             }
@@ -142,10 +142,10 @@ public final class Frontend: Sendable {
         guard try await index.markDeleted(key) else { throw FrontendError.notFound }
     }
 
-    private func queueRepair(_ volume: Int64, _ node: NodeRecord, reason: String) async {
+    private func queueRepair(_ volume: Int64, _ replica: ReplicaRecord, reason: String) async {
         badReplicaReads.increment()
-        logger.error("bad replica on read; repair queued", metadata: ["vigil.volume": "\(volume)", "vigil.node": "\(node.name)", "vigil.reason": "\(reason)"])
-        try? await index.requestRepair(volume: volume, node: node.id, reason: reason, requestedBy: "frontend")
+        logger.error("bad replica on read; repair queued", metadata: ["vigil.volume": "\(volume)", "vigil.node": "\(replica.node.name)", "vigil.reason": "\(reason)"])
+        try? await index.requestRepair(volume: volume, node: replica.node.id, generation: replica.generation, reason: reason, requestedBy: "frontend")
     }
 
     public func shutdown() async { await sampler.flush() }

@@ -24,11 +24,15 @@ public struct Finding: Sendable, Equatable {
 public struct RepairNeed: Sendable, Equatable, Hashable {
     public var volume: Int64
     public var node: Int
+    /// The replica generation judged: the master drops the request once the
+    /// replica has another (nil: judged against the replica as it is then).
+    public var generation: Int?
     public var reason: String
 
-    public init(volume: Int64, node: Int, reason: String) {
+    public init(volume: Int64, node: Int, generation: Int? = nil, reason: String) {
         self.volume = volume
         self.node = node
+        self.generation = generation
         self.reason = reason
     }
 }

@@ -8,7 +8,11 @@ public struct RepairState: LedgerVocabulary {
     public static let running = RepairState(rawValue: "running")
     public static let done = RepairState(rawValue: "done")
     public static let failed = RepairState(rawValue: "failed")
-    public static let known: [RepairState] = [.pending, .running, .done, .failed]
+    /// Closed unrepaired: about a generation the replica no longer has.
+    public static let superseded = RepairState(rawValue: "superseded")
+    /// Closed unrepaired: the master verified the named copy clean and whole.
+    public static let refused = RepairState(rawValue: "refused")
+    public static let known: [RepairState] = [.pending, .running, .done, .failed, .superseded, .refused]
     /// Not finished: the repair backlog.
     public static let outstanding: [RepairState] = [.pending, .running]
 }

@@ -22,6 +22,12 @@ extension Master {
             try await index.finishRepair(request.id, state: "done")
             repairsDone.increment()
             logger.notice("replica repaired", metadata: context.merging(["vigil.source": "\(outcome)"]) { $1 })
+        } catch let closed as RepairNotCarriedOut {
+            try? await index.finishRepair(request.id, state: closed.state, error: closed.why)
+            (closed.state == RepairNotCarriedOut.refused ? repairsRefused : repairsSuperseded).increment()
+            logger.warning("repair request closed without a repair", metadata: context.merging([
+                "vigil.outcome": "\(closed.state)", "vigil.requested_by": "\(request.requestedBy)", "vigil.error": "\(closed.why)",
+            ]) { $1 })
         } catch let refused as BlastRadiusRefused {
             try? await index.deferRepair(request.id, reason: "\(refused)")
             logger.warning("repair deferred", metadata: context.merging(["vigil.error": "\(refused)"]) { $1 })
@@ -42,6 +48,10 @@ extension Master {
         guard let target = replicas.first(where: { $0.node.id == request.node }) else {
             throw RepairError("node \(request.node) holds no replica of volume \(request.volume)")
         }
+        // Judged on a copy that has been replaced since: the accusation is not about this one.
+        if let judged = request.generation, judged != target.generation {
+            throw RepairNotCarriedOut(state: RepairNotCarriedOut.superseded, why: "the request is about generation \(judged); the replica is at \(target.generation) now")
+        }
         // Trashed by a recorded instruction (drain, GC) since it was requested: a
         // repair never brings back what a recorded deletion took out of service.
         guard target.state != "trashed" else { return "none: the replica was trashed since the request" }
@@ -58,6 +68,10 @@ extension Master {
         let held = try await node(target.node).listExtents()
             .filter { $0.volume == UInt64(volume.id) && $0.location == "extents" }
             .map { ExtentName(volume: $0.volume, generation: $0.generation) }
+        // Never on a requester's word alone: a copy that verifies clean and whole here is kept.
+        if !held.isEmpty, !request.isOperatorRebuild, let clean = await cleanTargetEvidence(held, target: target, volume: volume) {
+            throw RepairNotCarriedOut(state: RepairNotCarriedOut.refused, why: "nothing to repair: \(clean)")
+        }
         if !held.isEmpty, !round.installOver.admit(node: target.node.id) {
             throw BlastRadiusRefused(action: "install-over", node: target.node.id)
         }

@@ -17,6 +17,9 @@ public final class Master: Service, Sendable {
     let repairsDone = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "done")])
     let repairsFailed = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "failed")])
     let repairsRetried = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "retry")])
+    let repairsSuperseded = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "superseded")])
+    let repairsRefused = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "refused")])
+    let shortVolumesReopened = Counter(label: "vigil_master_repair_rereplications_total")
     let unlinks = Counter(label: "vigil_master_unlinks_total")
     let unlinksRefused = Counter(label: "vigil_master_unlinks_refused_total")
     let volumesCompacted = Counter(label: "vigil_master_volumes_compacted_total")
@@ -52,6 +55,7 @@ public final class Master: Service, Sendable {
             round = BlastRadiusRound(cap: config.blastRadius, history: history)
             // A dead node's volumes first: they are short of R, and never wait
             // behind the repair queue (whose copies may name that node).
+            try await rereplicateWhatRepairsLeftShort()
             try await rereplicate(round: &round!)
             // A bounded number of repairs per round, each bounded in time, so that
             // trash, unlink and drain work keeps moving behind a long queue of

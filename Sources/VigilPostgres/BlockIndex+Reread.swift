@@ -18,6 +18,8 @@ public struct VolumeReplicaSet: Sendable, Equatable {
     /// Nodes whose replica the master is rebuilding right now (`repairing`: out
     /// of service while its copy is trashed and a verified one installed).
     public var repairingNodes: [Int] = []
+    /// The generation of each live replica, by node (what a repair request names).
+    public var liveGenerations: [Int: Int] = [:]
     /// Whether any live block is in the volume.
     public var holdsLiveBlocks: Bool
 }
@@ -44,16 +46,19 @@ extension BlockIndex {
                 SELECT v.id, v.state, v.replication,
                        array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'live'),
                        EXISTS (SELECT 1 FROM blocks b WHERE b.volume_id = v.id AND b.state = 0),
-                       array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'repairing')
+                       array_agg(r.node_id ORDER BY r.node_id) FILTER (WHERE r.state = 'repairing'),
+                       array_agg(r.generation::int8 ORDER BY r.node_id) FILTER (WHERE r.state = 'live')
                 FROM volumes v LEFT JOIN volume_replicas r ON r.volume_id = v.id
                 WHERE v.id = ANY($1) GROUP BY v.id
                 """, [.int64Array(Array(volumes))])
             var out: [Int64: VolumeReplicaSet] = [:]
             for i in 0..<rows.count {
+                let liveNodes = try rows.int64Array(i, 3).map { Int($0) }
                 out[try rows.int64(i, 0)] = VolumeReplicaSet(
-                    state: rows.string(i, 1), replication: try rows.int(i, 2),
-                    liveNodes: try rows.int64Array(i, 3).map { Int($0) },
-                    repairingNodes: try rows.int64Array(i, 5).map { Int($0) }, holdsLiveBlocks: try rows.bool(i, 4))
+                    state: rows.string(i, 1), replication: try rows.int(i, 2), liveNodes: liveNodes,
+                    repairingNodes: try rows.int64Array(i, 5).map { Int($0) },
+                    liveGenerations: Dictionary(uniqueKeysWithValues: zip(liveNodes, try rows.int64Array(i, 6).map { Int($0) })),
+                    holdsLiveBlocks: try rows.bool(i, 4))
             }
             return out
         }

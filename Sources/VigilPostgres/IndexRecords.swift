@@ -35,6 +35,15 @@ public struct RepairRequest: Sendable, Equatable {
     public var id: Int64
     public var volume: Int64
     public var node: Int
+    /// The replica generation the requester judged; nil when it named none.
+    public var generation: Int?
     public var reason: String
+    public var requestedBy: String
     public var attempts: Int
+
+    /// An operator's rebuild: only the database owner or the store can write
+    /// this requester (row-level security keeps a verifier to its own name), and
+    /// it replaces the copy even when it verifies clean.
+    public var isOperatorRebuild: Bool { requestedBy == RepairRequest.operatorRequester }
+    public static let operatorRequester = "operator"
 }

@@ -125,7 +125,7 @@ public struct VerifierLedger: Sendable {
     public func requestRepairs(_ needs: Set<RepairNeed>) async throws {
         let index = BlockIndex(pool: pool)
         for need in needs {
-            try await index.requestRepair(volume: need.volume, node: need.node, reason: need.reason, requestedBy: verifier)
+            try await index.requestRepair(volume: need.volume, node: need.node, generation: need.generation, reason: need.reason, requestedBy: verifier)
         }
     }
 }

@@ -45,7 +45,7 @@ struct InspectorRepairRaceTests {
             #expect(FileManager.default.fileExists(atPath: "\(node.dataDirectory)/trash/\(name)"))
 
             // The second half: the master installs a verified copy (a new generation).
-            try await index.requestRepair(volume: volume, node: node.id, reason: "test: finish the swap", requestedBy: "test")
+            try await index.requestRebuild(volume: volume, node: node.id, reason: "test: finish the swap")
             #expect(try await eventually(timeout: .seconds(90)) { try await Verdicts.inspections(db, node: node.id, volume).passed > 0 },
                     "judged by its volume's live blocks once the replacement is installed")
             #expect(try await Verdicts.inspections(db, node: node.id, volume).failed == 0)

@@ -119,7 +119,7 @@ struct PrecisionUnderChangeTests {
                                 """)
                         }
                         for i in 0..<rows.count {
-                            try await index.requestRepair(volume: try rows.int64(i, 0), node: try rows.int(i, 1), reason: "test: re-copy a healthy replica", requestedBy: "test")
+                            try await index.requestRebuild(volume: try rows.int64(i, 0), node: try rows.int(i, 1), reason: "test: re-copy a healthy replica")
                         }
                         try await Task.sleep(for: .milliseconds(500))
                     }
@@ -137,7 +137,7 @@ struct PrecisionUnderChangeTests {
             let since = "'\(startedAt)'::timestamptz"
             let compacted = try await Self.scalar(db, "SELECT count(*)::int8 FROM extent_instructions WHERE kind = 'trash' AND reason LIKE 'gc:%' AND executed_at > \(since)")
             let drained = try await Self.scalar(db, "SELECT count(*)::int8 FROM extent_instructions WHERE kind = 'trash' AND reason LIKE 'drain:%' AND executed_at > \(since)")
-            let repaired = try await Self.scalar(db, "SELECT count(*)::int8 FROM repair_queue WHERE requested_by = 'test' AND state = 'done'")
+            let repaired = try await Self.scalar(db, "SELECT count(*)::int8 FROM repair_queue WHERE requested_by = 'operator' AND state = 'done'")
             let passes = try await db.query("""
                 SELECT count(*) FILTER (WHERE scope LIKE '%shard-1-%')::int8, count(*) FILTER (WHERE scope LIKE '%shard-2-%')::int8
                 FROM passes WHERE verifier = 'metadata-scanner' AND state = 'complete' AND finished_at > \(since)
@@ -163,7 +163,7 @@ struct PrecisionUnderChangeTests {
                 """)
             let listed = (0..<findings.count).map { "\(findings.string($0, 0)) \(findings.string($0, 1)) \(findings.string($0, 2)) \(findings.string($0, 3))" }
             #expect(findings.count == 0, "findings under change: \(listed.prefix(20))")
-            let requests = try await db.query("SELECT requested_by, reason FROM repair_queue WHERE requested_by <> 'test'")
+            let requests = try await db.query("SELECT requested_by, reason FROM repair_queue WHERE requested_by <> 'operator'")
             #expect(requests.count == 0, "repair requests: \((0..<min(20, requests.count)).map { requests.string($0, 0) + " " + requests.string($0, 1) })")
             let failedInspections = try await Self.scalar(db, "SELECT count(*)::int8 FROM trash_inspections WHERE NOT passed")
             #expect(failedInspections == 0, "no trash inspection failed")

@@ -120,7 +120,7 @@ struct InstallOverLiveTests {
             try handle.write(contentsOf: Data([byte ^ 0x10]))
             try handle.close()
 
-            try await index.requestRepair(volume: volume, node: node.id, reason: "test: bit flip", requestedBy: "test")
+            try await index.requestRebuild(volume: volume, node: node.id, reason: "test: bit flip")
             #expect(try await eventually(timeout: .seconds(60)) { try await index.repairCounts()["done", default: 0] >= 1 }, "repaired")
             let instructions = try await db.query("""
                 SELECT kind, generation, executed_at IS NOT NULL FROM extent_instructions WHERE node_id = $1 AND volume_id = $2 ORDER BY id

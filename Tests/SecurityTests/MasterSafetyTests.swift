@@ -186,7 +186,7 @@ struct MasterSafetyTests {
 
             // A repair over one replica: its presence check alone exceeds one request's limit.
             let index = cluster.index
-            try await index.requestRepair(volume: volume, node: holders[0].id, reason: "test: rebuild a replica of many small blocks", requestedBy: "test")
+            try await index.requestRebuild(volume: volume, node: holders[0].id, reason: "test: rebuild a replica of many small blocks")
             let repaired = try await eventually(timeout: .seconds(90), interval: .milliseconds(250)) {
                 try await index.repairCounts()["done", default: 0] == 1
             }

@@ -76,7 +76,7 @@ struct StoreSafetyTests {
             guard case .found(let data) = try await frontend.get(inVolume[0]) else { Issue.record("read failed"); return }
             #expect(BlockKey.of(data) == inVolume[0])
 
-            try await index.requestRepair(volume: volume, node: node.id, reason: "test: extent removed", requestedBy: "test")
+            try await index.requestRebuild(volume: volume, node: node.id, reason: "test: extent removed")
             #expect(try await eventually(timeout: .seconds(60)) { try await index.repairCounts()["done", default: 0] >= 1 })
             let present = try await cluster.nodeClient(node).check(inVolume.map { (key: $0, volume: UInt64(volume)) })
             #expect(present.allSatisfy { $0 == .present })

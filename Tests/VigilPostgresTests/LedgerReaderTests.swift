@@ -106,7 +106,7 @@ struct LedgerVocabularyTests {
         #expect(ReplicaState.known.map(\.rawValue) == ["live", "repairing", "trashed", "lost"])
         #expect(NodeState.known.map(\.rawValue) == ["up", "down", "draining", "retired", "dead"])
         #expect(InstructionKind.known.map(\.rawValue) == ["trash", "unlink", "restore", "install"])
-        #expect(RepairState.known.map(\.rawValue) == ["pending", "running", "done", "failed"])
+        #expect(RepairState.known.map(\.rawValue) == ["pending", "running", "done", "failed", "superseded", "refused"])
         #expect(LedgerScope.shard(2, of: 4, in: "z").rawValue == "z/shard-2-of-4" && LedgerScope.stage("1m", in: "z").rawValue == "z/1m")
     }
 

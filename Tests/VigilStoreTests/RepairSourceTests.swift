@@ -59,7 +59,7 @@ struct RepairSourceTests {
             kill(process.pid, SIGSTOP)  // accepts connections, answers nothing
             defer { kill(process.pid, SIGCONT) }
             for (volume, others) in rebuilt {
-                try await cluster.index.requestRepair(volume: volume, node: others[0], reason: "test: rebuild", requestedBy: "test")
+                try await cluster.index.requestRebuild(volume: volume, node: others[0], reason: "test: rebuild")
             }
             var states: [String: Int] = [:]
             #expect(try await eventually(timeout: .seconds(60), interval: .milliseconds(250)) {
@@ -71,7 +71,7 @@ struct RepairSourceTests {
             #expect(!reasons.contains { $0.hasSuffix("copy from \(hung.name)") }, "\(reasons)")
 
             // Every replica of the hung node queued for repair, then the node declared dead.
-            for (volume, _) in held { try await cluster.index.requestRepair(volume: volume, node: hung.id, reason: "test: hung", requestedBy: "test") }
+            for (volume, _) in held { try await cluster.index.requestRebuild(volume: volume, node: hung.id, reason: "test: hung") }
             try Command.run(["\(Processes.executableDirectory)/vigil", "nodes", "retire", "\(hung.id)", "--dead", "--cluster", DevCluster.clusterPath(cluster.directory)])
             var notAtR: [String] = []
             #expect(try await eventually(timeout: .seconds(90), interval: .milliseconds(500)) {
@@ -106,7 +106,7 @@ struct RepairSourceTests {
             for (volume, others) in oneBad { try await damage(volume, on: others[0]) }
             for other in allBad.others { try await damage(allBad.volume, on: other) }
             for (volume, _) in held.prefix(5) {
-                try await cluster.index.requestRepair(volume: volume, node: target.id, reason: "test: rebuild", requestedBy: "test")
+                try await cluster.index.requestRebuild(volume: volume, node: target.id, reason: "test: rebuild")
             }
             var states: [String: Int] = [:]
             #expect(try await eventually(timeout: .seconds(60), interval: .milliseconds(250)) {

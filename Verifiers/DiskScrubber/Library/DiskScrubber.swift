@@ -149,6 +149,6 @@ public struct DiskScrubber: SweepCheck {
     }
 
     private func repair(_ name: ExtentName, _ kinds: String) -> RepairNeed {
-        RepairNeed(volume: Int64(name.volume), node: config.nodeID, reason: "disk-scrubber: \(kinds) in \(name)")
+        RepairNeed(volume: Int64(name.volume), node: config.nodeID, generation: Int(name.generation), reason: "disk-scrubber: \(kinds) in \(name)")
     }
 }

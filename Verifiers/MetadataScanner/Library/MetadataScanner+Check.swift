@@ -77,7 +77,8 @@ extension MetadataScanner {
             }
         }
         for (node, row, state) in confirmed.blocks where state != .mismatch {
-            outcome.repairs.insert(RepairNeed(volume: row.volume, node: node, reason: "metadata-scanner: \(state == .trashOnly ? "only_in_trash" : "missing") \(row.key.hex)"))
+            outcome.repairs.insert(RepairNeed(
+                volume: row.volume, node: node, generation: confirmed.generations[row.volume]?[node], reason: "metadata-scanner: \(state == .trashOnly ? "only_in_trash" : "missing") \(row.key.hex)"))
         }
         return (outcome, unanswered)
     }

@@ -8,6 +8,8 @@ struct Confirmed {
     var blocks: [(node: Int, row: BlockRow, state: Presence)] = []
     var unknown: [BlockRow] = []
     var thinVolumes: [(volume: Int64, set: VolumeReplicaSet)] = []
+    /// The live replicas' generations when re-read, by volume and node: what a repair request names.
+    var generations: [Int64: [Int: Int]] = [:]
 }
 
 extension MetadataScanner {
@@ -31,6 +33,7 @@ extension MetadataScanner {
                 again[node, default: []].append(now)
             }
         }
+        confirmed.generations = sets.mapValues(\.liveGenerations)
         for (node, answer) in await askNodes(again) {
             guard case .answered(let presence) = answer else { continue }  // judged on a later look
             for (row, state) in zip(again[node]!, presence) where state != .present {
