@@ -40,13 +40,13 @@ struct RepairSourceTests {
 
     static func fill(_ cluster: ClusterFile) async throws {
         let frontend = cluster.frontendClient()
-        for _ in 0..<160 { _ = try await frontend.put(randomBlock(1024...2048)) }
+        for _ in 0..<300 { _ = try await frontend.put(randomBlock(1024...2048)) }
     }
 
     @Test("a hung node is never waited on: repairs copy from the other replicas; declared dead, its volumes are back at R while repairs still name it",
           .timeLimit(.minutes(6)))
     func hungNodeNeverStallsTheMaster() async throws {
-        try await withTestCluster(volumeTargetBytes: 48 << 10) { (cluster: ClusterFile) async throws in
+        try await withTestCluster(volumeTargetBytes: 16 << 10) { (cluster: ClusterFile) async throws in
             try await Self.fill(cluster)
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             let hung = cluster.zones[0].nodes[1]
@@ -88,7 +88,7 @@ struct RepairSourceTests {
     @Test("a source whose copy does not verify is skipped for the next replica; with no clean copy left, nothing is installed and the error names only the sources",
           .timeLimit(.minutes(4)))
     func damagedSourceIsSkipped() async throws {
-        try await withTestCluster(volumeTargetBytes: 48 << 10) { (cluster: ClusterFile) async throws in
+        try await withTestCluster(volumeTargetBytes: 16 << 10) { (cluster: ClusterFile) async throws in
             try await Self.fill(cluster)
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             let target = cluster.zones[0].nodes[0]
