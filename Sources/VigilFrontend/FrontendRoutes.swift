@@ -65,6 +65,14 @@ public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCol
         guard let key = BlockKey(hex: try context.parameters.require("key")) else { throw APIError.badRequest("a key is 64 hexadecimal digits") }
         return octetStreamResponse(try await mapped { try await frontend.get(key) })
     }
+    // HEAD answers as GET would, without the bytes: the block is read and
+    // verified, so a probe never calls a stored block missing.
+    v1.head("blocks/:key") { request, context in
+        _ = try authorize(request, .read)
+        guard let key = BlockKey(hex: try context.parameters.require("key")) else { throw APIError.badRequest("a key is 64 hexadecimal digits") }
+        let bytes = try await mapped { try await frontend.get(key) }
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentLength: "\(bytes.count)"])
+    }
     v1.delete("blocks/:key") { request, context in
         _ = try authorize(request, .delete)
         guard let key = BlockKey(hex: try context.parameters.require("key")) else { throw APIError.badRequest("a key is 64 hexadecimal digits") }

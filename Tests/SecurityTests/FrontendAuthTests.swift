@@ -232,6 +232,25 @@ struct FrontendAuthTests {
         }
     }
 
+    @Test("HEAD answers as GET would: 200 with the length for a stored block, 404 for an unknown one, 401 without a token", .timeLimit(.minutes(3)))
+    func headAnswersLikeGet() async throws {
+        try await withTestCluster(nodes: 3) { (cluster: ClusterFile) async throws in
+            let base = cluster.zones[0].frontend
+            let block = randomBlock(300...400)
+            let key = try #require(BlockKey(hex: try await cluster.frontendClient().put(block).key))
+            let reader = try #require(cluster.frontendTokens).read
+            var request = HTTPClientRequest(url: base + "/v1/blocks/\(key.hex)")
+            request.method = .HEAD
+            request.headers.add(name: "Authorization", value: "Bearer \(reader)")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status == .ok, "HEAD of a stored block: \(response.status)")
+            #expect(response.headers.first(name: "Content-Length") == "\(block.count)")
+            #expect(try await Self.send("HEAD", base + "/v1/blocks/\(BlockKey.of(randomBlock()).hex)", token: reader).status == 404)
+            #expect(try await Self.send("HEAD", base + "/v1/blocks/\(key.hex)", token: nil).status == 401)
+            #expect(try await cluster.index.repairCounts().isEmpty, "a HEAD queued a repair")
+        }
+    }
+
     @Test("the frontend does not start without client tokens", .timeLimit(.minutes(1)))
     func noOpenMode() throws {
         let directory = try makeTemporaryDirectory("vigil-frontend-auth")
