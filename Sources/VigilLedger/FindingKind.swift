@@ -60,7 +60,7 @@ extension FindingKind {
     /// Every kind a verifier reports, with its verifier, severity and meaning.
     public static let catalog: [Entry] = scrubberEntries + [
         Entry(kind: .extentIdentity, verifier: "disk-scrubber", severity: .critical,
-              meaning: "the extent's header names another volume or generation than its file name, or none of its records is its volume's: valid bytes in the wrong place"),
+              meaning: "the extent's header names another volume or generation than its file name, the index places no live replica of it on this node (and no instruction is placing or removing it), or none of its records is its volume's: valid bytes in the wrong place"),
         Entry(kind: .missing, verifier: "metadata-scanner", severity: .error,
               meaning: "a live replica's node does not hold a block the index places in its volume (re-read and asked again before reporting)"),
         Entry(kind: .onlyInTrash, verifier: "metadata-scanner", severity: .critical, meaning: "the node holds the block only in a trash extent"),
@@ -76,7 +76,7 @@ extension FindingKind {
         Entry(kind: .trashInspectionFailed, verifier: "trash-inspector", severity: .critical,
               meaning: "a trash extent holds a live block without an intact copy on every live replica elsewhere, or does not parse: it must not be unlinked"),
         Entry(kind: .unjustifiedTrash, verifier: "extent-referee", severity: .critical, meaning: "an extent is in trash/ with no recorded delete instruction"),
-        Entry(kind: .unjustifiedRestore, verifier: "extent-referee", severity: .critical, meaning: "an extent moved back from trash/ with no recorded restore instruction"),
+        Entry(kind: .unjustifiedRestore, verifier: "extent-referee", severity: .critical, meaning: "an extent moved back from trash/ (or found in extents/ after an executed trash) with no recorded restore or install instruction since"),
         Entry(kind: .unjustifiedUnlink, verifier: "extent-referee", severity: .critical,
               meaning: "an extent left trash/ without an unlink instruction after a passed inspection and the retention"),
         Entry(kind: .unjustifiedInstall, verifier: "extent-referee", severity: .critical,
