@@ -6,7 +6,9 @@ import VigilKafka
 /// Publishes a sample of about `rate` of committed writes to the zone's topic.
 /// Chosen deterministically by key. Never blocks or fails a write: librdkafka
 /// buffers up to a bound while Kafka is down, and what does not fit is dropped
-/// and counted.
+/// and counted. A sample Kafka has not taken within `deliveryTimeoutMs` fails and
+/// is counted: the first stage (1m) is due by then, and an unreachable Kafka must
+/// show as failures within minutes, not as nothing at all.
 final class Sampler: Sendable {
     private let producer: KafkaProducer?
     private let topic: String
@@ -31,7 +33,7 @@ final class Sampler: Sendable {
                 "bootstrap.servers": bootstrap,
                 "queue.buffering.max.messages": "\(config.sampleBufferLimit)",
                 "linger.ms": "20",
-                "message.timeout.ms": "600000",
+                "message.timeout.ms": "\(Self.deliveryTimeoutMs)",
                 "log_level": "3",
             ]) { $1 })
         } else {
@@ -40,6 +42,9 @@ final class Sampler: Sendable {
             logger.warning("no Kafka bootstrap servers: write sampling is off")
         }
     }
+
+    /// How long librdkafka keeps retrying one sample before it reports it failed.
+    static let deliveryTimeoutMs = 60_000
 
     static func isSampled(_ key: BlockKey, threshold: UInt64) -> Bool { key.w0 < threshold || threshold == .max }
 

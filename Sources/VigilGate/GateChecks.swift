@@ -1,16 +1,19 @@
+import VigilCore
 import VigilLedger
 import VigilPostgres
 
 /// One (verifier, scope) that must have completed a pass, and — when it has
-/// something to check — what "something" is: a SQL condition over the store's
-/// tables, true when items existed before the pass started (`$1`, seconds since
-/// the epoch), so a pass that checked nothing while they did blocks.
+/// something to check — what "something" is: per covered scope, a SQL condition
+/// over the store's tables, true when items existed before the pass started
+/// (`$1`, seconds since the epoch), so a pass that checked nothing while they did
+/// blocks; for a watcher stage, the sampled writes its passes must have checked.
 struct GateExpectation: Sendable {
     var verifier: VerifierID
     var scope: LedgerScope
     /// The scopes whose complete passes together cover this one (a sharded scanner).
     var coveredBy: [LedgerScope]
-    var itemsExisted: String?
+    var itemsExisted: [LedgerScope: String] = [:]
+    var stage: WatcherStageExpectation? = nil
 }
 
 enum GateExpectations {
@@ -23,27 +26,43 @@ enum GateExpectations {
             let scope = LedgerScope.node(node, in: t.zone)
             out.append(GateExpectation(
                 verifier: .diskScrubber, scope: scope, coveredBy: [scope],
-                itemsExisted: """
+                itemsExisted: [scope: """
                     EXISTS (SELECT 1 FROM volume_replicas r JOIN volumes v ON v.id = r.volume_id
                             WHERE r.node_id = \(node) AND r.state = '\(ReplicaState.live)' AND v.created_at < \(before))
-                    """))
+                    """]))
             out.append(GateExpectation(verifier: .extentReferee, scope: scope, coveredBy: [scope]))
         }
-        let shards = t.scannerShards == 1 ? [.zone(t.zone)] : (1...t.scannerShards).map { LedgerScope.shard($0, of: t.scannerShards, in: t.zone) }
-        out.append(GateExpectation(
-            verifier: .metadataScanner, scope: .zone(t.zone), coveredBy: shards,
-            itemsExisted: t.scannerShards == 1 ? "EXISTS (SELECT 1 FROM blocks WHERE state = 0 AND created_at < \(before))" : nil))
+        let live = "state = 0 AND created_at < \(before)"
+        if t.scannerShards == 1 {
+            out.append(GateExpectation(
+                verifier: .metadataScanner, scope: .zone(t.zone), coveredBy: [.zone(t.zone)],
+                itemsExisted: [.zone(t.zone): "EXISTS (SELECT 1 FROM blocks WHERE \(live))"]))
+        } else {
+            // Each shard its own slice of the key space: a shard that checked nothing while its slice held blocks blocks.
+            var scopes: [LedgerScope] = [], shards: [LedgerScope: String] = [:]
+            for index in 0..<t.scannerShards {
+                let range = KeyRange.shard(index, of: t.scannerShards)
+                let end = range.end.map { " AND key < '\\x\($0.hex)'::bytea" } ?? ""
+                scopes.append(.shard(index + 1, of: t.scannerShards, in: t.zone))
+                shards[scopes[index]] = "EXISTS (SELECT 1 FROM blocks WHERE key >= '\\x\(range.start.hex)'::bytea\(end) AND \(live))"
+            }
+            out.append(GateExpectation(
+                verifier: .metadataScanner, scope: .zone(t.zone), coveredBy: scopes,
+                itemsExisted: shards))
+        }
         out.append(GateExpectation(verifier: .trashInspector, scope: .zone(t.zone), coveredBy: [.zone(t.zone)]))
         for stage in t.watcherStages {
             let scope = LedgerScope.stage(stage, in: t.zone)
-            out.append(GateExpectation(verifier: .storageWatcher, scope: scope, coveredBy: [scope]))
+            out.append(GateExpectation(
+                verifier: .storageWatcher, scope: scope, coveredBy: [scope],
+                stage: WatcherStageExpectation(name: stage, profile: t.profile)))
         }
         return out
     }
 
     static let crossZone = GateExpectation(
         verifier: .crossZoneVerifier, scope: .global, coveredBy: [.global],
-        itemsExisted: "EXISTS (SELECT 1 FROM files WHERE created_at < \(before))")
+        itemsExisted: [.global: "EXISTS (SELECT 1 FROM files WHERE created_at < \(before))"])
 }
 
 extension Gate {
@@ -56,9 +75,12 @@ extension Gate {
             var failures: [String] = []
             for scope in e.coveredBy {
                 if let pass = try await ledger.lastCompletePass(e.verifier, scope: scope, startedWithinSeconds: window) {
-                    if pass.itemsChecked == 0, let condition = e.itemsExisted,
+                    if pass.itemsChecked == 0, let condition = e.itemsExisted[scope],
                        try await c.query("SELECT \(condition)", [.float64(pass.startedAt)]).bool(0, 0) {
                         failures.append("\(scope): the last pass (finished \(time(pass.finishedAt))) checked nothing although there was data to check")
+                    }
+                    if let stage = e.stage, let unchecked = try await stage.uncheckedSamples(c, scope: scope, window: window) {
+                        failures.append("\(scope): \(unchecked)")
                     }
                 } else if let last = try await ledger.lastCompletePass(e.verifier, scope: scope) {
                     failures.append("\(scope): no full pass started inside the window (last finished \(time(last.finishedAt)))")

@@ -13,6 +13,20 @@ extension LedgerReader {
         return rows.count == 1 ? try Self.pass(rows, 0) : nil
     }
 
+    /// What the complete passes of `verifier` over `scope` that started within
+    /// the last `startedWithinSeconds` did together; nil when there was none.
+    public func completePasses(_ verifier: VerifierID, scope: LedgerScope, startedWithinSeconds: Double) async throws -> LedgerPassTotals? {
+        let rows = try await connection.query("""
+            SELECT count(*)::int8, coalesce(sum(items_checked), 0)::int8, extract(epoch FROM min(started_at))::float8,
+                   extract(epoch FROM max(finished_at))::float8
+            FROM passes WHERE verifier = $1 AND scope = $2 AND state = 'complete' AND finished_at IS NOT NULL
+              AND started_at >= now() - make_interval(secs => $3)
+            """, [.text(verifier.rawValue), .text(scope.rawValue), .float64(startedWithinSeconds)])
+        guard try rows.int(0, 0) > 0 else { return nil }
+        return LedgerPassTotals(passes: try rows.int(0, 0), itemsChecked: try rows.int64(0, 1),
+                                firstStartedAt: try rows.float64(0, 2), lastFinishedAt: try rows.float64(0, 3))
+    }
+
     /// The running pass of `verifier` over `scope`, if one is.
     public func runningPass(_ verifier: VerifierID, scope: LedgerScope) async throws -> LedgerPass? {
         let rows = try await connection.query("""
@@ -61,4 +75,13 @@ extension LedgerReader {
             status: PassStatus(rawValue: rows.string(i, 3)), itemsChecked: try rows.int64(i, 4), bytesChecked: try rows.int64(i, 5),
             startedAt: try rows.float64(i, 6), finishedAt: rows.isNull(i, 7) ? nil : try rows.float64(i, 7))
     }
+}
+
+/// Complete passes of one (verifier, scope) taken together.
+public struct LedgerPassTotals: Sendable, Equatable {
+    public var passes: Int
+    public var itemsChecked: Int64
+    /// Seconds since the Unix epoch: the first one's start, the last one's finish.
+    public var firstStartedAt: Double
+    public var lastFinishedAt: Double
 }
