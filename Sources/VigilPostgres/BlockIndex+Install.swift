@@ -8,18 +8,28 @@ extension BlockIndex {
         try await recordInstruction(kind: "install", node: node, volume: volume, generation: generation, reason: reason)
     }
 
-    /// Whether an install of the extent was recorded before `observedAt` (the
-    /// moment its appearance was seen) and was, as of then, the latest
-    /// instruction for it: an older install does not justify the extent coming
-    /// back after a later trash, and a trash recorded after the appearance (the
-    /// next repair of the fresh copy) does not make the install unjustified.
-    public func installPrecedes(node: Int, volume: Int64, generation: Int, observedAt: Date) async throws -> Bool {
+    /// The id of the newest instruction recorded so far (0 if none). Ids grow
+    /// with every instruction whatever any host's clock says, so "recorded
+    /// before the referee saw an event" is "id at most this, read right after".
+    public func instructionWatermark() async throws -> Int64 {
+        try await pool.withConnection { c in
+            try await c.query("SELECT coalesce(max(id), 0) FROM extent_instructions").int64(0, 0)
+        }
+    }
+
+    /// Whether, among the instructions up to `watermark` (read when the
+    /// extent's appearance was seen), the latest for it is an install: an older
+    /// install does not justify the extent coming back after a later trash, and
+    /// a trash recorded after the watermark (the next repair of the fresh copy)
+    /// does not make the install unjustified. Ordered by id, not `created_at`:
+    /// the database's clock and the referee's may disagree.
+    public func installPrecedes(node: Int, volume: Int64, generation: Int, asOf watermark: Int64) async throws -> Bool {
         try await pool.withConnection { c in
             let rows = try await c.query("""
                 SELECT kind FROM extent_instructions
-                WHERE node_id = $1 AND volume_id = $2 AND generation = $3 AND created_at <= to_timestamp($4)
+                WHERE node_id = $1 AND volume_id = $2 AND generation = $3 AND id <= $4
                 ORDER BY id DESC LIMIT 1
-                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation)), .float64(observedAt.timeIntervalSince1970)])
+                """, [.int32(Int32(node)), .int64(volume), .int32(Int32(generation)), .int64(watermark)])
             return rows.count == 1 && rows.string(0, 0) == "install"
         }
     }

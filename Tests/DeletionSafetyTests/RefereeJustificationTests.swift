@@ -10,7 +10,8 @@ import VigilTestSupport
 @testable import VigilExtentReferee
 
 /// What justifies an extent in extents/: an install recorded before it was seen
-/// there (a later trash, the next repair of the fresh copy, does not undo that),
+/// there, by instruction id rather than any clock (a later trash, the next
+/// repair of the fresh copy, does not undo that),
 /// and for an extent an executed trash took out, an install or restore since.
 @Suite("Extent referee: instructions as of the event", .serialized)
 struct RefereeJustificationTests {
@@ -40,16 +41,42 @@ struct RefereeJustificationTests {
             _ = try await index.recordInstall(node: node.id, volume: 900, generation: 1, reason: "test: an old install")
             _ = try await index.recordInstruction(kind: "trash", node: node.id, volume: 900, generation: 1, reason: "test: repaired away")
             _ = try await index.recordInstall(node: node.id, volume: 900, generation: 2, reason: "test: repair installs g2")
-            try await Task.sleep(for: .milliseconds(20))  // the clocks' resolution: the events come strictly after
-            let seen = Date()
-            try await Task.sleep(for: .milliseconds(20))
+            let seen = try await index.instructionWatermark()
             _ = try await index.recordInstruction(kind: "trash", node: node.id, volume: 900, generation: 2, reason: "test: the next repair")
-            try await referee.judge(.appeared(fresh), observedAt: seen)
-            try await referee.judge(.appeared(back), observedAt: seen)
+            try await referee.judge(.appeared(fresh), asOf: seen)
+            try await referee.judge(.appeared(back), asOf: seen)
             #expect(try await Self.open(db, "unjustified_install", "node/\(node.id)/\(fresh)").rows == 0,
                     "an install recorded before the appearance justifies it, whatever came after")
             #expect(try await Self.open(db, "unjustified_install", "node/\(node.id)/\(back)").open == 1,
                     "an old install does not justify a comeback after its trash")
+        }
+    }
+
+    @Test("with the database's clock an hour off the referee's, an install recorded before the appearance still justifies it and one recorded after does not",
+          .timeLimit(.minutes(3)))
+    func appearanceJudgedByInstructionOrderNotClocks() async throws {
+        try await withTestCluster(nodes: 3) { (cluster: ClusterFile) async throws in
+            let index = cluster.index
+            let db = try await PostgresConnection.connect(url: cluster.zones[0].database)  // superuser: may rewrite created_at
+            let node = cluster.zones[0].nodes[0]
+            let referee = Self.referee(cluster, node)
+            func shift(_ id: Int64, _ interval: String) async throws {
+                try await db.query("UPDATE extent_instructions SET created_at = now() + $2::interval WHERE id = $1", [.int64(id), .text(interval)])
+            }
+            // Names the allocator never made (volume 901): only instructions justify them.
+            let early = ExtentName(volume: 901, generation: 1), late = ExtentName(volume: 901, generation: 2)
+            // Recorded before the appearance, stamped an hour after it (database clock ahead).
+            try await shift(try await index.recordInstall(node: node.id, volume: 901, generation: 1, reason: "test: install"), "1 hour")
+            let seen = try await index.instructionWatermark()
+            // Recorded after the appearance, stamped an hour before it (database clock behind).
+            try await shift(try await index.recordInstruction(kind: "trash", node: node.id, volume: 901, generation: 1, reason: "test: next repair"), "-1 hour")
+            try await shift(try await index.recordInstall(node: node.id, volume: 901, generation: 2, reason: "test: too late"), "-1 hour")
+            try await referee.judge(.appeared(early), asOf: seen)
+            try await referee.judge(.appeared(late), asOf: seen)
+            #expect(try await Self.open(db, "unjustified_install", "node/\(node.id)/\(early)").rows == 0,
+                    "an install recorded before the appearance justifies it whatever its created_at says")
+            #expect(try await Self.open(db, "unjustified_install", "node/\(node.id)/\(late)").open == 1,
+                    "an install recorded after the appearance does not justify it, though stamped earlier")
         }
     }
 

@@ -33,17 +33,19 @@ extension ExtentReferee {
     /// appear without an install instruction (the node creates it right after).
     static let newVolumeSeconds = 120.0
 
-    /// Whether an extent that appeared in extents/ at `observedAt` is an
-    /// instructed install (as of then, the latest instruction for exactly this
-    /// generation was an install) or a volume the index just created on this node.
-    func installJustified(_ name: ExtentName, observedAt: Date) async throws -> Bool {
+    /// Whether an extent that appeared in extents/ is an instructed install (as
+    /// of `watermark`, the instruction id read when its arrival was seen, the
+    /// latest instruction for exactly this generation was an install) or a
+    /// volume the index just created on this node.
+    func installJustified(_ name: ExtentName, asOf watermark: Int64) async throws -> Bool {
         guard let volume = Int64(exactly: name.volume) else { return false }
-        if try await index.installPrecedes(node: config.nodeID, volume: volume, generation: Int(name.generation), observedAt: observedAt) { return true }
+        if try await index.installPrecedes(node: config.nodeID, volume: volume, generation: Int(name.generation), asOf: watermark) { return true }
         return try await index.isNewVolume(node: config.nodeID, volume: volume, generation: Int(name.generation), withinSeconds: Self.newVolumeSeconds)
     }
 
-    /// Checks one transition, seen at `observedAt`, against the recorded instructions.
-    func judge(_ transition: Transition, observedAt: Date = Date()) async throws {
+    /// Checks one transition against the instructions recorded up to
+    /// `watermark` (for an arrival in extents/; nil: the index's newest now).
+    func judge(_ transition: Transition, asOf watermark: Int64? = nil) async throws {
         var findings: [Finding] = []
         switch transition {
         case .trashed(let name):
@@ -55,7 +57,8 @@ extension ExtentReferee {
                 findings.append(finding(.unjustifiedRestore, name, "moved back from trash/ with no recorded restore instruction"))
             }
         case .installed(let name), .appeared(let name):
-            if try await installJustified(name, observedAt: observedAt) {
+            let mark = if let watermark { watermark } else { try await index.instructionWatermark() }
+            if try await installJustified(name, asOf: mark) {
                 logger.info("extent appeared by a recorded install or a new volume", metadata: ["vigil.extent": "\(name)"])
             } else {
                 findings.append(finding(.unjustifiedInstall, name, "appeared in extents/ with no recorded install instruction for this generation, and is no volume the index just created here"))

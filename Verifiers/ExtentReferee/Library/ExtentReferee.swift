@@ -72,19 +72,22 @@ public final class ExtentReferee: Service, Sendable {
         thread.start()
         var pairing = TransitionPairing()
         var lastReconcile = ContinuousClock.now
-        // When each name was first seen arriving in extents/: an appearance is
-        // judged by the instructions recorded before then, not by later ones.
-        var arrivals: [String: Date] = [:]
+        // The instruction watermark when each name was first seen arriving in
+        // extents/: an appearance is judged by the instructions recorded before
+        // then (by id, so no clock's skew matters), not by later ones.
+        var arrivals: [String: (watermark: Int64?, at: ContinuousClock.Instant)] = [:]
         await withGracefulShutdownHandler {
             for await batch in stream {
-                let now = Date()
-                for event in batch where event.directory == "extents" && (event.kind == .created || event.kind == .movedTo) {
-                    arrivals[event.name] = arrivals[event.name] ?? now
+                let now = ContinuousClock.now
+                let arrived = batch.filter { $0.directory == "extents" && ($0.kind == .created || $0.kind == .movedTo) }.map(\.name)
+                if !arrived.isEmpty {
+                    let mark = await arrivalWatermark()
+                    for name in arrived where arrivals[name] == nil { arrivals[name] = (mark, now) }
                 }
                 for transition in pairing.feed(batch) {
-                    await judgeRetrying(transition, observedAt: transition.arrivedName.flatMap { arrivals.removeValue(forKey: $0) } ?? now)
+                    await judgeRetrying(transition, asOf: transition.arrivedName.flatMap { arrivals.removeValue(forKey: $0)?.watermark })
                 }
-                arrivals = arrivals.filter { now.timeIntervalSince($0.value) < 60 }  // a creation that became no transition
+                arrivals = arrivals.filter { now - $0.value.at < .seconds(60) }  // a creation that became no transition
                 if ContinuousClock.now - lastReconcile >= config.reconcileInterval {
                     await judgeRetrying(.overflow)  // a periodic reconcile, as after an overflow
                     lastReconcile = .now
@@ -109,9 +112,20 @@ public final class ExtentReferee: Service, Sendable {
         }
     }
 
+    /// The instruction watermark for arrivals just seen; nil (judged by the
+    /// newest instructions when the verdict is made) if the index cannot be read.
+    private func arrivalWatermark() async -> Int64? {
+        do {
+            return try await index.instructionWatermark()
+        } catch {
+            logger.warning("cannot read the instruction watermark for arrivals in extents/", metadata: [LogKey.error: "\(error)"])
+            return nil
+        }
+    }
+
     /// Judges a transition (or reconciles), a few times while its failures are
     /// retriable; a failure that is not is recorded and the next event goes on.
-    private func judgeRetrying(_ transition: Transition, observedAt: Date = Date()) async {
+    private func judgeRetrying(_ transition: Transition, asOf watermark: Int64? = nil) async {
         let lane = (transition == .overflow ? Lane.reconcile : Lane.events).rawValue
         if transition == .overflow { logger.info("reconciling with the index") } else { seen.withLock { $0 += 1 } }
         for _ in 1...5 {
@@ -119,7 +133,7 @@ public final class ExtentReferee: Service, Sendable {
                 if transition == .overflow {
                     try await reconcile()
                 } else {
-                    try await judge(transition, observedAt: observedAt)
+                    try await judge(transition, asOf: watermark)
                 }
                 book.succeeded(lane: lane)
                 return
