@@ -89,7 +89,7 @@ struct Layout {
             let address = "http://127.0.0.1:\(port)"
             let name = "\(zone)/node-\(n)"
             processes.append(try process(name, "vigil-node", [
-                "--data-dir", data, "--port", "\(port)", "--tokens-file", tokens.tokensFile, "--fsync", "\(options.fsync)",
+                "--zone", zone, "--node-id", "\(n)", "--data-dir", data, "--port", "\(port)", "--tokens-file", tokens.tokensFile, "--fsync", "\(options.fsync)",
                 "--disk-check-ms", "1000",
             ], health: address + "/healthz"))
             nodes.append(ClusterFile.Node(id: n, name: "node-\(n)", address: address, dataDirectory: data, process: name))

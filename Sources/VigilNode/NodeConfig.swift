@@ -9,6 +9,9 @@ public struct NodeConfig: Sendable {
     public var port = 7100
     /// `fdatasync` every append before acknowledging it (turn off only for throwaway data).
     public var fsync = true
+    /// Recorded in the data directory on first start; a directory recording
+    /// another identity is refused. Nil: nothing is recorded or checked.
+    public var identity: NodeIdentity?
     /// The largest block accepted.
     public var maxBlockSize = ExtentFormat.defaultMaxBlockSize
 

@@ -20,13 +20,16 @@ public final class NodeStore: Sendable {
         var trash: Set<ExtentName> = []
     }
 
-    /// Opens the data directory, creating it if needed, and indexes every extent.
+    /// Opens the data directory, creating it if needed, records or checks its
+    /// identity (when configured), and indexes every extent.
     public init(config: NodeConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
         extentsDirectory = config.dataDirectory + "/extents"
         trashDirectory = config.dataDirectory + "/trash"
         let fm = FileManager.default
+        try fm.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        try config.identity?.claim(dataDirectory: config.dataDirectory)
         try fm.createDirectory(atPath: extentsDirectory, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: trashDirectory, withIntermediateDirectories: true)
         try loadFromDisk()

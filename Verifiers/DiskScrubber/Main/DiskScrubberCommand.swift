@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import VigilCore
 import VigilDaemon
 import VigilDiskScrubber
 import VigilTelemetry
@@ -23,7 +24,7 @@ struct DiskScrubberCommand: AsyncParsableCommand {
     @OptionGroup var common: VerifierOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(name: .customLong("node-id"), help: "The node's id in the zone's block index.") var nodeID: Int?
-    @Option(name: .customLong("data-dir"), help: "The node's data directory (holding extents/ and trash/).") var dataDir: String?
+    @Option(name: .customLong("data-dir"), help: "The node's data directory (holding extents/ and trash/); refused when its node-identity.json names another node.") var dataDir: String?
     @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
     @Option(name: .customLong("rate-mb"), help: "Read rate in MB/s (default: sized for a sweep every 14 days).") var rateMB: Double?
 
@@ -48,6 +49,8 @@ struct DiskScrubberCommand: AsyncParsableCommand {
         var logger = Logger(label: "vigil-disk-scrubber")
         logger[metadataKey: LogKey.zone] = "\(scrubberConfig.zone)"
         logger[metadataKey: LogKey.node] = "\(scrubberConfig.nodeID)"
+        try NodeIdentity(zone: scrubberConfig.zone, nodeID: scrubberConfig.nodeID)
+            .verify(dataDirectory: scrubberConfig.dataDirectory) { logger.warning("\($0)") }
         let services = try await buildDiskScrubber(config: scrubberConfig, registry: registry, logger: logger)
         try await runDaemon(services, logger: logger)
     }

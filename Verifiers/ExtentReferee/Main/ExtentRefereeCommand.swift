@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import VigilCore
 import VigilDaemon
 import VigilExtentReferee
 import VigilTelemetry
@@ -21,7 +22,7 @@ struct ExtentRefereeCommand: AsyncParsableCommand {
     @OptionGroup var common: VerifierOptions
     @Option(help: "Zone name.") var zone: String?
     @Option(name: .customLong("node-id"), help: "The node's id in the zone's block index.") var nodeID: Int?
-    @Option(name: .customLong("data-dir"), help: "The node's data directory.") var dataDir: String?
+    @Option(name: .customLong("data-dir"), help: "The node's data directory; refused when its node-identity.json names another node.") var dataDir: String?
     @Option(help: "postgresql:// URL of the zone's block index.") var database: String?
     @Option(name: .customLong("retention-seconds"), help: "The master's retention (default 86400; dev 5).") var retentionSeconds: Int?
 
@@ -42,6 +43,8 @@ struct ExtentRefereeCommand: AsyncParsableCommand {
         var logger = Logger(label: "vigil-extent-referee")
         logger[metadataKey: LogKey.zone] = "\(refereeConfig.zone)"
         logger[metadataKey: LogKey.node] = "\(refereeConfig.nodeID)"
+        try NodeIdentity(zone: refereeConfig.zone, nodeID: refereeConfig.nodeID)
+            .verify(dataDirectory: refereeConfig.dataDirectory) { logger.warning("\($0)") }
         try await runDaemon(buildExtentReferee(config: refereeConfig, registry: registry, logger: logger), logger: logger)
     }
 }
