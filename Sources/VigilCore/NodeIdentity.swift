@@ -65,7 +65,7 @@ public struct NodeIdentity: Codable, Sendable, Equatable, CustomStringConvertibl
     public func claim(dataDirectory: String) throws {
         if try check(dataDirectory: dataDirectory) { return }
         let target = Self.path(in: dataDirectory)
-        let temporary = "\(target).\(getpid()).tmp"
+        let temporary = "\(target).\(UUID().uuidString).tmp"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(self)) else {

@@ -84,7 +84,7 @@ import VigilTestSupport
         #expect(result.log.contains("belongs to zone-a/node-2 (node-identity.json), not zone-a/node-1"), "\(result.log)")
     }
 
-    @Test("the disk scrubber and extent referee warn about a data directory with no identity, and go on",
+    @Test("the disk scrubber and extent referee warn once about a data directory with no identity instead of refusing it",
           arguments: ["vigil-disk-scrubber", "vigil-extent-referee"])
     func verifierWarnsWithoutMarker(daemon: String) async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
