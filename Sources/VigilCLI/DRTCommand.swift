@@ -14,7 +14,7 @@ struct DRTCommand: AsyncParsableCommand {
             the cluster to repair the rest. Then it lists every error or critical finding no fault \
             explains (precision) and reads back every block it wrote (lost). node_lost is injected once, \
             after every seed. Exit 1 unless every fault was detected, every repairable one repaired, \
-            nothing is unexplained and nothing lost. The JSON report is described in Schemas/drt-report.md.
+            nothing is unexplained and nothing lost; exit 2 (with the reason on standard error) when the run stops before its report. The JSON report is described in Schemas/drt-report.md.
             """)
 
     @OptionGroup var cluster: ClusterOptions
@@ -55,7 +55,14 @@ struct DRTCommand: AsyncParsableCommand {
         let quiet = json
         let file = try cluster.load()
         let token = try access.token(file, role: \.write)
-        let report = try await DRT(cluster: file, clusterPath: cluster.path, frontendToken: token, seed: options.seeds[0], log: { if !quiet { print($0) } }).run(options)
+        let report: DRTReport
+        do {
+            report = try await DRT(cluster: file, clusterPath: cluster.path, frontendToken: token, seed: options.seeds[0], log: { if !quiet { print($0) } }).run(options)
+        } catch {
+            // Say why the run stopped even when stdout is a JSON file nobody reads yet.
+            FileHandle.standardError.write(Data("vigil drt: the run stopped before its report: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         if json { try printJSON(report) } else { printTable(report) }
         if !report.passed { throw ExitCode(1) }
     }

@@ -96,7 +96,11 @@ public final class DRT {
             let placed = plan.enumerated().map { (fault: $0.element, zone: $0.offset % zones.count, open: $0.element.canHitOpenExtent && $0.offset % 4 == 3) }
             try await prepare(placed.map { ($0.fault, $0.zone) })
             var batch: [Injected] = []
-            for item in placed {
+            // A node restarted with a wrong credential leaves its zone short of
+            // writable replicas until DRT undoes it, so later injections that
+            // write through that zone's frontend would get 503: fence nodes last.
+            let fencesLast = placed.filter { $0.fault != .wrongCredential } + placed.filter { $0.fault == .wrongCredential }
+            for item in fencesLast {
                 let now = try await databaseNow(zones[item.zone].zone.database)
                 var injected = try await inject(item.fault, zone: item.zone, open: item.open, seed: seed)
                 injected.injectedAt = now
