@@ -98,7 +98,7 @@ struct LedgerReaderTests {
 /// The vocabulary: today's strings, and any other string read safely.
 @Suite("Ledger vocabulary")
 struct LedgerVocabularyTests {
-    @Test("raw values are the strings the schema and the verifiers store")
+    @Test("raw values are the strings the schema and the verifiers store", .timeLimit(.minutes(1)))
     func rawValuesAreTodaysStrings() {
         #expect(VerifierID.verifiers.map(\.rawValue) == ["disk-scrubber", "metadata-scanner", "trash-inspector", "extent-referee",
                                                          "storage-watcher", "cross-zone-verifier"])
@@ -110,7 +110,7 @@ struct LedgerVocabularyTests {
         #expect(LedgerScope.shard(2, of: 4, in: "z").rawValue == "z/shard-2-of-4" && LedgerScope.stage("1m", in: "z").rawValue == "z/1m")
     }
 
-    @Test("a word from a newer build decodes as unknown, never a crash; an unknown severity counts as critical")
+    @Test("a word from a newer build decodes as unknown, never a crash; an unknown severity counts as critical", .timeLimit(.minutes(1)))
     func unknownWordsDecode() throws {
         let decoded = try JSONDecoder().decode([NodeState].self, from: Data(#"["up", "hibernating", ""]"#.utf8))
         #expect(decoded.map(\.isKnown) == [true, false, false])
