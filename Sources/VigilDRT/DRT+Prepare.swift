@@ -13,7 +13,10 @@ extension DRT {
             let extentFaults = here.filter(\.damagesSealedExtent).count
             let frontend = frontendClient(context.zone)
             var wrote = 0
-            while try await freshVolumes(z).count < extentFaults + 2 {
+            // Spare volumes: until a fault claims one, the load's deletes can bring
+            // a volume near GC, a drain can take its node, and some faults use two.
+            let wanted = extentFaults + 2 + (load == nil ? 0 : extentFaults / 2 + 2)
+            while try await freshVolumes(z).count < wanted {
                 guard wrote < 40_000 else { throw DevClusterError("could not seal enough volumes in \(context.zone.name) for \(extentFaults) faults") }
                 for _ in 0..<50 {
                     try await put((0..<(64 << 10)).map { _ in UInt8.random(in: 0...255, using: &rng) }, via: frontend, zone: context.zone.name)
