@@ -80,11 +80,17 @@ public final class MetadataScanner: SweepCheck {
     /// once they answer again. While none does, waits a little.
     private func recheckDeferred(_ cursor: inout ScannerCursor, _ outcome: inout StepOutcome) async throws {
         await dropPrefetched()
+        _ = try await replicas.lookup([])  // node states as they are now, not as the pass began
         for i in cursor.deferred.indices {
             let pending = cursor.deferred[i]
-            guard let node = await replicas.node(pending.node),
-                  await NodeClient(address: node.address, token: config.nodeToken).isHealthy()
-            else { continue }
+            guard let node = await replicas.node(pending.node), node.state != "dead", node.state != "retired" else {
+                // Gone for good: its replicas are lost and the master rebuilds them on
+                // other nodes; the next pass checks the blocks there. Waiting for it
+                // would hold this pass open forever.
+                cursor.deferred.remove(at: i)
+                return
+            }
+            guard await NodeClient(address: node.address, token: config.nodeToken).isHealthy() else { continue }
             let range = KeyRange(start: pending.from, end: nil)
             let page = try await BlockIndexScan.page(connection: try await scanConnection(), range: range, after: nil, limit: config.pageSize)
                 .filter { $0.key <= pending.to }
