@@ -75,15 +75,22 @@ extension DRT {
 
     /// A replica of the zone's open volume with records in it: DRT writes a few
     /// small blocks first, so the volume the frontend writes to now has some.
+    /// When that volume is one an earlier fault already damaged, DRT fills it
+    /// (blocks of 1 MiB) until the frontend seals it and opens a fresh one:
+    /// with several open-extent faults per zone, there is no spare open volume
+    /// to wait for otherwise.
     func openReplica(_ z: Int) async throws -> (volume: Int64, node: ClusterFile.Node, name: ExtentName, path: String) {
         let zone = zones[z].zone
-        for _ in 0..<20 {
+        for _ in 0..<40 {
             var key: BlockKey?
             for _ in 0..<3 {
                 key = try await put((0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }, via: frontendClient(zone), zone: zone.name)
             }
-            guard let row = try await zones[z].index.lookup(key!), try await zones[z].index.volume(row.volume)?.state == "open",
-                  !usedVolumes.contains("\(zone.name)/\(row.volume)") else { continue }
+            guard let row = try await zones[z].index.lookup(key!) else { continue }
+            guard try await zones[z].index.volume(row.volume)?.state == "open", !usedVolumes.contains("\(zone.name)/\(row.volume)") else {
+                try await put((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &rng) }, via: frontendClient(zone), zone: zone.name)
+                continue
+            }
             let replicas = try await zones[z].index.replicas(of: row.volume).filter { !excludedNodes.contains("\(zone.name)/\($0.node.id)") && $0.state == "live" }
             guard let replica = replicas.randomElement(using: &rng), let node = zone.nodes.first(where: { $0.id == replica.node.id }) else { continue }
             claim(z, volume: row.volume)
