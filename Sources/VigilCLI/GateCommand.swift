@@ -21,7 +21,12 @@ struct GateCommand: AsyncParsableCommand {
             verifiers' profile needs is refused (exit 2) with the window it needs: production \
             needs 29d (the disk scrubber sweeps every 14 days), dev 20s. Findings resolved by \
             hand are listed but do not block. --format junit writes one test case per \
-            (verifier, scope).
+            (verifier, scope). \
+            --max-age also requires every part of every expected scope's domain to have been \
+            verified within it: since the start of the scope's last complete pass (the part a \
+            running pass has not reached yet was verified no later); a scope that never completed \
+            a pass blocks. It is refused (exit 2) below the same minimum as --window, since just \
+            before a sweep completes its oldest part is up to two pass periods old.
             """)
 
     @OptionGroup var cluster: ClusterLocation
@@ -29,11 +34,16 @@ struct GateCommand: AsyncParsableCommand {
     @Option(name: .customLong("journal-database"), help: "The File Journal's database URL (needed with --database when the cross-zone verifier covers the zone).") var journalDatabase: String?
     @Option(help: "Only this zone of the cluster (default: every zone).") var zone: String?
     @Option(help: "How far back passes and findings count: 29d, 24h, 30m, 90s.") var window = "29d"
+    @Option(name: .customLong("max-age"), help: "Block any expected scope with a part of its domain last verified longer ago: 29d, 24h, 30m, 90s (default: not checked).") var maxAge: String?
     @Option(help: "text, json or junit.") var format = "text"
 
     func run() async throws {
         guard let seconds = Gate.parseWindow(window) else { throw ValidationError("--window takes a number and a unit: 7d, 24h, 30m, 90s") }
         guard ["text", "json", "junit"].contains(format) else { throw ValidationError("--format is text, json or junit") }
+        let age = try maxAge.map { text in
+            guard let seconds = Gate.parseWindow(text) else { throw ValidationError("--max-age takes a number and a unit: 14d, 24h, 30m, 90s") }
+            return GateMaxAge(seconds: seconds, label: text)
+        }
         let inputs: GateInputs
         do {
             inputs = try gateInputs()
@@ -43,7 +53,7 @@ struct GateCommand: AsyncParsableCommand {
         }
         let verdict: GateVerdict
         do {
-            verdict = try await Gate.evaluate(inputs, windowSeconds: seconds, windowLabel: window)
+            verdict = try await Gate.evaluate(inputs, windowSeconds: seconds, windowLabel: window, maxAge: age)
         } catch {
             FileHandle.standardError.write(Data("cannot evaluate: \(error)\n".utf8))
             throw ExitCode(2)

@@ -9,11 +9,14 @@ import VigilPostgres
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Each daemon (up or not, its current pass and ETA); per verifier and scope its last complete pass, the next due and its open findings by severity.",
+        abstract: "Each daemon (up or not, its current pass and ETA); per verifier and scope its last complete pass, the next due, its oldest verification and its open findings by severity.",
         discussion: """
             The next pass is due one pass period (the zone's cadence profile, as the gate uses it) \
             after the last complete one; a scope with no complete pass for 1.5 periods (and at least \
-            \(Int(StatusReport.overdueFloor)) s past due, so a busy dev cluster does not flap) is OVERDUE.
+            \(Int(StatusReport.overdueFloor)) s past due, so a busy dev cluster does not flap) is OVERDUE. \
+            OLDEST VERIFIED is how long ago, at most, the oldest part of the scope's domain was \
+            verified: since its last complete pass started (a running pass has not yet reached \
+            part of it); `never` when no pass completed.
             """)
     @OptionGroup var cluster: ClusterLocation
     @Flag(help: "Print the status as JSON.") var json = false
@@ -75,6 +78,10 @@ struct StatusReport: Encodable {
         /// One pass period after the last complete pass; nil without one, or for a non-verifier.
         var next_due: String?
         var overdue = false
+        /// ISO 8601: every part of the scope's domain was verified at or after it (its last complete pass's start); nil: never.
+        var verified_since: String?
+        /// Seconds since then, by the database's clock; nil: never verified.
+        var oldest_verification_age_seconds: Double?
         var open_findings: [String: Int] = [:]
     }
 
@@ -99,6 +106,10 @@ struct StatusReport: Encodable {
                     }
                 }
                 scopes["\(s.verifier)\t\(s.scope)"] = s
+            }
+            for age in try await ledger.verificationAges() {
+                scopes["\(age.verifier.rawValue)\t\(age.scope.rawValue)"]?.verified_since = age.verifiedSince.map(iso)
+                scopes["\(age.verifier.rawValue)\t\(age.scope.rawValue)"]?.oldest_verification_age_seconds = age.oldestSeconds
             }
             var total: [String: Int] = [:]
             for open in try await ledger.openFindingCounts() {
@@ -125,10 +136,11 @@ struct StatusReport: Encodable {
         }
         for db in databases {
             out += "\n\(db.name.uppercased())  (profile \(db.profile))\n"
-            out += "  \(pad("VERIFIER", 20)) \(pad("SCOPE", 16)) \(pad("LAST COMPLETE PASS", 21)) \(pad("NEXT DUE", 30)) OPEN FINDINGS\n"
+            out += "  \(pad("VERIFIER", 20)) \(pad("SCOPE", 16)) \(pad("LAST COMPLETE PASS", 21)) \(pad("NEXT DUE", 30)) \(pad("OLDEST VERIFIED", 16)) OPEN FINDINGS\n"
             for s in db.scopes {
                 let due = s.next_due.map { "\(seconds($0))\(s.overdue ? " OVERDUE" : "")" } ?? (s.last_complete_pass == nil ? "first pass pending" : "-")
-                out += "  \(pad(s.verifier, 20)) \(pad(s.scope, 16)) \(pad(s.last_complete_pass.map(seconds) ?? "never", 21)) \(pad(due, 30)) \(Self.describe(s.open_findings))\n"
+                let age = s.oldest_verification_age_seconds.map { "\(GateCadence.describe($0.rounded())) ago" } ?? (VerifierID.verifiers.map(\.rawValue).contains(s.verifier) ? "never" : "-")
+                out += "  \(pad(s.verifier, 20)) \(pad(s.scope, 16)) \(pad(s.last_complete_pass.map(seconds) ?? "never", 21)) \(pad(due, 30)) \(pad(age, 16)) \(Self.describe(s.open_findings))\n"
             }
             out += "  open findings: \(Self.describe(db.open_findings))\n"
         }

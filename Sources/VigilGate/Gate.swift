@@ -10,12 +10,15 @@ public struct GateCheck: Sendable, Codable, Equatable {
     public var scope: String
     public var passed: Bool
     public var detail: String
+    /// Set on a `--max-age` check: what it measured.
+    public var age: GateAgeMeasure?
 
-    public init(verifier: String, scope: String, passed: Bool, detail: String) {
+    public init(verifier: String, scope: String, passed: Bool, detail: String, age: GateAgeMeasure? = nil) {
         self.verifier = verifier
         self.scope = scope
         self.passed = passed
         self.detail = detail
+        self.age = age
     }
 }
 
@@ -23,6 +26,8 @@ public struct GateCheck: Sendable, Codable, Equatable {
 public struct GateVerdict: Sendable, Codable {
     public var signOff: Bool
     public var window: String
+    /// The `--max-age` asked for (`14d`); nil when ages were not checked.
+    public var maxAge: String?
     public var checks: [GateCheck]
     public var reasons: [String] { checks.filter { !$0.passed }.map { "\($0.verifier) \($0.scope): \($0.detail)" } }
 }
@@ -50,7 +55,8 @@ public struct GateError: Error, CustomStringConvertible {
 /// closed: a zone with no recorded topology, an expected scope with no complete
 /// pass, or a pass that checked nothing where there was something to check blocks.
 public enum Gate {
-    public static func evaluate(_ inputs: GateInputs, windowSeconds: Double, windowLabel: String) async throws -> GateVerdict {
+    /// With `maxAge`, every expected scope's oldest verification must also be within it.
+    public static func evaluate(_ inputs: GateInputs, windowSeconds: Double, windowLabel: String, maxAge: GateMaxAge? = nil) async throws -> GateVerdict {
         guard !inputs.zoneDatabases.isEmpty else { throw GateError("no zone database to evaluate") }
         var checks: [GateCheck] = []
         var profiles: Set<String> = []
@@ -66,7 +72,7 @@ public enum Gate {
             }
             zones.append((c, topology, name))
         }
-        // Refuse a window in which the slowest expected verifier cannot complete a pass.
+        // Refuse a window in which the slowest expected verifier cannot complete a pass, and a max age a healthy sweep exceeds.
         for profile in profiles {
             var verifiers = Set(VerifierID.zoneVerifiers)
             if crossZone { verifiers.insert(.crossZoneVerifier) }
@@ -77,6 +83,7 @@ public enum Gate {
                     and a full pass must both start and finish inside the window)
                     """)
             }
+            if let maxAge { try checkMaxAge(maxAge, verifiers: verifiers, profile: profile) }
         }
         for (c, topology, name) in zones {
             guard let topology else {
@@ -87,13 +94,16 @@ public enum Gate {
                 checks += try await findingChecks(c, scope: name, windowSeconds)
                 continue
             }
-            checks += try await passChecks(c, GateExpectations.zone(topology, liveNodes: try await liveNodes(c)), windowSeconds)
+            let expected = GateExpectations.zone(topology, liveNodes: try await liveNodes(c))
+            checks += try await passChecks(c, expected, windowSeconds)
+            if let maxAge { checks += try await ageChecks(c, expected, maxAge) }
             checks += try await findingChecks(c, scope: name, windowSeconds)
         }
         if crossZone {
             if let journal = inputs.journalDatabase {
                 let c = try await connect(journal, what: "the File Journal")
                 checks += try await passChecks(c, [GateExpectations.crossZone], windowSeconds)
+                if let maxAge { checks += try await ageChecks(c, [GateExpectations.crossZone], maxAge) }
                 checks += try await findingChecks(c, scope: "journal", windowSeconds)
             } else {
                 checks.append(GateCheck(
@@ -102,7 +112,7 @@ public enum Gate {
                         + "pass --journal-database URL (or --cluster)"))
             }
         }
-        return GateVerdict(signOff: checks.allSatisfy(\.passed), window: windowLabel, checks: checks)
+        return GateVerdict(signOff: checks.allSatisfy(\.passed), window: windowLabel, maxAge: maxAge?.label, checks: checks)
     }
 
     static func connect(_ url: String, what: String) async throws -> PostgresConnection {

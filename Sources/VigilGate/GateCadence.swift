@@ -34,7 +34,7 @@ public enum GateCadence {
     }
 
     /// `14d 1m`, `5.5s`: a period as an operator reads it.
-    static func describe(_ seconds: Double) -> String {
+    public static func describe(_ seconds: Double) -> String {
         if seconds < 60 { return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s" }
         var rest = Int(seconds), parts: [String] = []
         for (unit, name) in [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")] where rest >= unit {

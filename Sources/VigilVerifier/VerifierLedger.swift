@@ -28,7 +28,7 @@ public struct VerifierLedger: Sendable {
 
     /// The running pass of this verifier and scope, from its cursor; or a new one.
     public func startOrResumePass() async throws -> PassState {
-        try await pool.withConnection { [verifier, scope] c in
+        let pass = try await pool.withConnection { [verifier, scope] c in
             try await c.transaction { tx in
                 let rows = try await tx.query("""
                     SELECT p.id, c.position, p.items_checked, p.bytes_checked FROM cursors c JOIN passes p ON p.id = c.pass_id
@@ -52,6 +52,8 @@ public struct VerifierLedger: Sendable {
                 return PassState(id: id, cursor: nil, itemsChecked: 0, bytesChecked: 0, resumed: false)
             }
         }
+        await recordVerificationAge()
+        return pass
     }
 
     /// Persists the cursor and the pass's counts together.
@@ -81,6 +83,7 @@ public struct VerifierLedger: Sendable {
                 try await tx.query("DELETE FROM cursors WHERE verifier = $1 AND scope = $2", [.text(verifier), .text(scope)])
             }
         }
+        await recordVerificationAge()
     }
 
     /// Records findings; returns how many were new (not already open).
