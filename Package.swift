@@ -231,7 +231,7 @@ let package = Package(
         .target(
             name: "VigilTrashInspector",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilVerifier", "VigilTelemetry", "VigilNodeClient",
+                "VigilCore", "VigilLedger", "VigilPostgres", "VigilVerifier", "VigilTelemetry", "VigilNodeClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -359,6 +359,7 @@ let package = Package(
             name: "DeletionSafetyTests",
             dependencies: [
                 "VigilCore", "VigilDev", "VigilNodeClient", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient", "VigilExtentReferee",
+                "VigilTrashInspector", "VigilVerifier",
             ],
             path: "Tests/DeletionSafetyTests"),
         .testTarget(

@@ -46,21 +46,6 @@ public struct Step<Cursor: Sendable>: Sendable {
     public static func complete(_ outcome: StepOutcome) -> Step { Step(outcome: outcome, next: nil) }
 }
 
-/// A check whose cursor is bytes it lays out itself (the trash inspector's,
-/// until it moves to a typed cursor). The runner stores those bytes in the
-/// same encoding as every other cursor.
-public protocol VerifierCheck: SweepCheck where Cursor == [UInt8] {
-    /// Checks the next unit of work after `cursor` (empty at the start of a pass).
-    func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome
-}
-
-extension VerifierCheck {
-    public func step(at cursor: [UInt8]?, limiter: SharedRateLimiter) async throws -> Step<[UInt8]> {
-        let outcome = try await step(from: cursor ?? [], limiter: limiter)
-        return outcome.passComplete ? .complete(outcome) : .next(outcome.cursor, outcome)
-    }
-}
-
 /// Cadence: production sweeps slowly and continuously; dev sweeps in seconds.
 public enum CadenceProfile: String, Sendable, CaseIterable {
     case production, dev

@@ -75,9 +75,9 @@ import VigilVerifier
 }
 
 @Suite(.timeLimit(.minutes(1))) struct PassRateSizingTests {
-    struct Check: VerifierCheck {
+    struct Check: SweepCheck {
         func estimatePass() async throws -> PassEstimate { PassEstimate(units: 0, unit: .bytes) }
-        func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome { fatalError("not stepped") }
+        func step(at cursor: Int?, limiter: SharedRateLimiter) async throws -> Step<Int> { fatalError("not stepped") }
     }
 
     @Test func aNodeThatStartedEmptyIsNotPinnedAtTheFloor() {

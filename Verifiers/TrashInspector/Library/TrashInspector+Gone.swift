@@ -1,4 +1,5 @@
 import VigilCore
+import VigilLedger
 import VigilPostgres
 
 extension TrashInspector {
@@ -7,12 +8,9 @@ extension TrashInspector {
     /// unlink or restore instruction newer than its trash instruction. An extent
     /// that vanished without one keeps its finding: nothing proved it harmless.
     func goneThroughInstructions(answered: [Int: Set<ExtentName>]) async throws -> [String] {
-        let open = try await index.pool.withConnection { [zone = config.zone] c in
-            let rows = try await c.query("""
-                SELECT subject FROM findings WHERE verifier = $1 AND scope = $2 AND kind = 'trash_inspection_failed' AND resolved_at IS NULL
-                """, [.text(Self.verifier), .text(zone)])
-            return (0..<rows.count).map { rows.string($0, 0) }
-        }
+        let filter = FindingFilter(
+            window: .open, verifiers: [.trashInspector], kinds: [.trashInspectionFailed], scope: .zone(config.zone), limit: 1_000_000)
+        let open = try await index.pool.withConnection { c in try await LedgerReader(c).findings(filter).map(\.subject) }
         var gone: [String] = []
         for subject in open {
             let parts = subject.split(separator: "/")
@@ -20,11 +18,11 @@ extension TrashInspector {
                   let names = answered[node], !names.contains(name)
             else { continue }
             let volume = Int64(name.volume), generation = Int(name.generation)
-            let trashed = try await index.instructions(kind: "trash", node: node, volume: volume, generation: generation)
+            let trashed = try await index.instructions(kind: InstructionKind.trash.rawValue, node: node, volume: volume, generation: generation)
                 .filter(\.executed).map(\.id).max() ?? 0
             var settled = false
-            for kind in ["unlink", "restore"] {
-                let later = try await index.instructions(kind: kind, node: node, volume: volume, generation: generation)
+            for kind in [InstructionKind.unlink, .restore] {
+                let later = try await index.instructions(kind: kind.rawValue, node: node, volume: volume, generation: generation)
                 settled = settled || later.contains { $0.executed && $0.id > trashed }
             }
             if settled { gone.append(subject) }

@@ -1,16 +1,25 @@
 import Foundation
 import Logging
 import VigilCore
+import VigilLedger
 import VigilNodeClient
 import VigilPostgres
 import VigilVerifier
 
 extension TrashInspector {
     /// Inspects one trash extent: records a pass or a failure, or — when a peer
-    /// it needed did not answer — nothing at all. `silent`: nodes that did not
-    /// answer this step's listing.
-    func inspect(_ node: NodeRecord, _ name: ExtentName, silent: UnjudgedPeers = UnjudgedPeers()) async throws -> StepOutcome {
-        var outcome = StepOutcome(cursor: [], passComplete: false)
+    /// it needed did not answer — nothing at all. An extent that passed before on
+    /// what still holds (`stillPasses`) is counted without being read. `file`: what
+    /// its node listed at the pass start; `silent`: nodes that did not answer then.
+    func inspect(_ node: NodeRecord, _ name: ExtentName, file: TrashFileStat, silent: UnjudgedPeers = UnjudgedPeers()) async throws -> StepOutcome {
+        var outcome = StepOutcome()
+        let position = Self.position(node, name), subject = Self.subject(node: node.id, name)
+        if try await stillPasses(at: position, node: node.id, name, file: file) {
+            outcome.items = 1
+            outcome.cleanPrefixes.append(subject)
+            return outcome
+        }
+        let started = ContinuousClock.now
         var peers = UnjudgedPeers()
         let staged = "\(config.workDirectory)/inspect-\(UUID().uuidString).extent"
         try FileManager.default.createDirectory(atPath: config.workDirectory, withIntermediateDirectories: true)
@@ -19,7 +28,9 @@ extension TrashInspector {
         do {
             try await client(node).downloadExtent(name, location: "trash", to: staged)
             let expectSealed = try await volumeWasSealed(Int64(name.volume))
-            contents = try await blockingIO { try TrashExtentContents.read(path: staged, name: name, expectSealed: expectSealed) }
+            (contents, outcome.bytes) = try await blockingIO {
+                (try TrashExtentContents.read(path: staged, name: name, expectSealed: expectSealed), Int(try FileStatus.of(path: staged).size))
+            }
         } catch let error as NodeClientError where error.isNotFound {
             return outcome  // unlinked or restored meanwhile: the pass end settles its finding
         } catch let error as NodeClientError where UnjudgedPeers.trouble(error) != nil {
@@ -30,6 +41,9 @@ extension TrashInspector {
             // The node answered, but not with the extent (e.g. it cannot read it): unreadable is not proven.
             contents.note("the node could not serve the extent: \(Self.describe(error))")
         }
+        // Only a clean copy's verdict is remembered: its keys are all it holds.
+        let keys = contents.keys.sorted { $0.hex < $1.hex }
+        let evidence = contents.parsesCompletely ? try await indexEvidence(of: keys, node: node.id, name) : nil
         if !contents.parsesCompletely, try await isBeingReplaced(node: node.id, name) {
             // A repair mid-swap: this damaged copy just went to trash and its
             // verified replacement is not installed yet. Judged once it is (by
@@ -52,7 +66,6 @@ extension TrashInspector {
         let verdict = TrashVerdict(contents: contents, verdicts: verdicts, peersAnswered: peers.isEmpty)
         peers.apply(to: &outcome, zone: config.zone)
 
-        let subject = Self.subject(node: node.id, name)
         let context: Logger.Metadata = ["vigil.node": "\(node.id)", "vigil.extent": "\(name)"]
         switch verdict.decision {
         case .notJudged:
@@ -62,6 +75,9 @@ extension TrashInspector {
             try await index.recordInspection(node: node.id, volume: Int64(name.volume), generation: Int(name.generation), passed: true,
                                              checked: verdict.blocksChecked, failures: 0)
             outcome.cleanPrefixes.append(subject)
+            if let evidence {
+                memory.remember(PassedTrashExtent(file: file, keys: keys, evidence: evidence, judgedAt: started), at: position)
+            }
             if verdict.neverCommitted > 0 {
                 logger.notice("trash extent passed; it holds blocks that never committed (no client was told they were stored)",
                               metadata: context.merging(["vigil.never_committed": "\(verdict.neverCommitted)"]) { $1 })
@@ -70,8 +86,9 @@ extension TrashInspector {
             try await index.recordInspection(node: node.id, volume: Int64(name.volume), generation: Int(name.generation), passed: false,
                                              checked: verdict.blocksChecked, failures: verdict.failureCount)
             outcome.findings.append(Finding(
-                kind: "trash_inspection_failed", subject: subject, severity: .critical,
+                kind: FindingKind.trashInspectionFailed.rawValue, subject: subject, severity: .critical,
                 details: verdict.details(zone: config.zone, node: node.id, name: name)))
+            noteReferenced(verdicts, node: node.id, name, into: &outcome)
         }
         outcome.items = 1
         return outcome
@@ -81,7 +98,7 @@ extension TrashInspector {
     /// replica still names this extent's generation: the copy is being replaced.
     func isBeingReplaced(node: Int, _ name: ExtentName) async throws -> Bool {
         let replica = try await index.replicas(of: Int64(name.volume)).first { $0.node.id == node }
-        return replica?.state == "repairing" && replica?.generation == Int(name.generation)
+        return replica?.state == ReplicaState.repairing.rawValue && replica?.generation == Int(name.generation)
     }
 
     /// True when the index says the volume was sealed on every replica (its

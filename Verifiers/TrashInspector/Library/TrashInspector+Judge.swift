@@ -1,4 +1,5 @@
 import VigilCore
+import VigilLedger
 import VigilNodeClient
 import VigilPostgres
 
@@ -41,13 +42,14 @@ extension TrashInspector {
 
     private func judgeOnce(_ keys: [BlockKey], trashNode: Int, name: ExtentName, silent: UnjudgedPeers, peers: inout UnjudgedPeers) async throws -> [BlockKey: KeyVerdict] {
         var verdicts: [BlockKey: KeyVerdict] = [:]
-        let rows = try await rows(for: keys)
+        let rows = try await index.rows(of: keys)  // one round trip, the keys as one parameter
         var liveByVolume: [Int64: [BlockRow]] = [:]
         for key in keys {
             guard let row = rows[key] else { verdicts[key] = .neverCommitted; continue }
             if row.state == .deleted { verdicts[key] = .deleted; continue }
             liveByVolume[row.volume, default: []].append(row)
         }
+        await holdReferenced(&verdicts, name: name)  // deleted or unindexed, yet a live file references it
         for (volume, live) in liveByVolume.sorted(by: { $0.key < $1.key }) {
             let judged = try await judgeLive(live, volume: volume, trashNode: trashNode, name: name, silent: silent, peers: &peers)
             verdicts.merge(judged) { $1 }
@@ -68,9 +70,9 @@ extension TrashInspector {
         // copy of another generation on the same node (a repair's) does.
         let all = try await index.replicas(of: volume)
         let replicas = all.filter {
-            $0.state == "live" && !($0.node.id == trashNode && UInt64(volume) == name.volume && $0.generation == Int(name.generation))
+            $0.state == ReplicaState.live.rawValue && !($0.node.id == trashNode && UInt64(volume) == name.volume && $0.generation == Int(name.generation))
         }
-        if replicas.count < record.replication, replicas.count + all.filter({ $0.state == "repairing" }).count >= record.replication {
+        if replicas.count < record.replication, replicas.count + all.filter({ $0.state == ReplicaState.repairing.rawValue }).count >= record.replication {
             // Short only by a replica the master is rebuilding right now (often
             // this very copy's, being replaced under a new generation): judged
             // once the repair lands (never unlinked meanwhile), not accused.
@@ -89,7 +91,7 @@ extension TrashInspector {
                 unjudged.formUnion(rows.map(\.key))
                 continue
             }
-            let reads = await readBack(rows, volume: volume, from: replica.node)
+            let reads = try await readBack(rows, volume: volume, from: replica.node)
             let swapped = try await replicaChanged(since: replica, answered: reads.results)
             for (key, result) in reads.results {
                 switch result {
@@ -99,7 +101,7 @@ extension TrashInspector {
                 }
             }
             if let (trouble, error) = reads.trouble {
-                peers.note(replica.node, trouble, error)
+                peers.note(replica.node.id, trouble, "\(error)")
                 unjudged.formUnion(rows.map(\.key).filter { reads.results[$0] == nil })
             }
         }
@@ -117,7 +119,7 @@ extension TrashInspector {
     private func replicaChanged(since replica: ReplicaRecord, answered: [BlockKey: ReadBack]) async throws -> Bool {
         guard answered.values.contains(where: { if case .notFound = $0 { true } else { false } }) else { return false }
         let now = try await index.replicas(of: replica.volume).first { $0.node.id == replica.node.id }
-        guard let now, now.state == "live", now.generation == replica.generation else {
+        guard let now, now.state == ReplicaState.live.rawValue, now.generation == replica.generation else {
             logger.info("a replica answered not found while it changed (a repair or a move): not judged from it", metadata: [
                 "vigil.node": "\(replica.node.id)", "vigil.volume": "\(replica.volume)",
                 "vigil.state": "\(now.map { "\($0.state) g\($0.generation)" } ?? "gone")",
@@ -126,35 +128,4 @@ extension TrashInspector {
         }
         return false
     }
-
-    /// Index rows of `keys`, in batches.
-    func rows(for keys: [BlockKey]) async throws -> [BlockKey: BlockRow] {
-        var out: [BlockKey: BlockRow] = [:]
-        for start in stride(from: 0, to: keys.count, by: 1000) {
-            let batch = keys[start..<min(start + 1000, keys.count)].map(\.hex).joined(separator: ",")
-            let found = try await index.pool.withConnection { c -> [BlockRow] in
-                let rows = try await c.query("""
-                    SELECT key, volume_id, length, checksum, state FROM blocks
-                    WHERE key IN (SELECT decode(k, 'hex') FROM unnest(string_to_array($1, ',')) AS k)
-                    """, [.text(batch)])
-                return try (0..<rows.count).map { i in
-                    // A row the inspector cannot read judges nothing: stop here (the step is retried).
-                    guard let key = BlockKey(bytes: rows.bytes(i, 0)), let state = BlockState(rawValue: Int16(try rows.int64(i, 4))) else {
-                        throw InspectionError("an index row the inspector cannot decode (key or state)")
-                    }
-                    return BlockRow(
-                        key: key, volume: try rows.int64(i, 1), length: Int32(try rows.int64(i, 2)),
-                        checksum: UInt32(bitPattern: Int32(truncatingIfNeeded: try rows.int64(i, 3))), state: state)
-                }
-            }
-            for row in found { out[row.key] = row }
-        }
-        return out
-    }
-}
-
-/// Something that stops one inspection step; the runner retries the step.
-struct InspectionError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -19,9 +19,10 @@ extension TrashInspector {
     /// Reads `rows`' blocks back from `node`, `readConcurrency` at a time. Stops at
     /// the first request that leaves the node's answer unknown (unreachable,
     /// refused token) and returns it: the keys not in `results` are unjudged there.
+    /// Throws what is no answer from the node at all (cancellation at shutdown).
     func readBack(
         _ rows: [BlockRow], volume: Int64, from node: NodeRecord
-    ) async -> (results: [BlockKey: ReadBack], trouble: (UnjudgedPeers.Trouble, any Error)?) {
+    ) async throws -> (results: [BlockKey: ReadBack], trouble: (UnjudgedPeers.Trouble, NodeClientError)?) {
         let client = client(node)
         var results: [BlockKey: ReadBack] = [:]
         let width = max(1, config.readConcurrency)
@@ -36,7 +37,7 @@ extension TrashInspector {
                 }
                 return await group.reduce(into: [(BlockKey, Result<[UInt8], any Error>)]()) { $0.append($1) }
             }
-            var trouble: (UnjudgedPeers.Trouble, any Error)?
+            var trouble: (UnjudgedPeers.Trouble, NodeClientError)?
             for (key, answer) in answers {
                 guard let row = chunk.first(where: { $0.key == key }) else { continue }
                 switch answer {
@@ -49,9 +50,10 @@ extension TrashInspector {
                         results[key] = .intact
                     }
                 case .failure(let error):
+                    guard let error = error as? NodeClientError else { throw error }
                     if let kind = UnjudgedPeers.trouble(error) {
                         trouble = trouble ?? (kind, error)
-                    } else if let error = error as? NodeClientError, error.isNotFound {
+                    } else if error.isNotFound {
                         results[key] = .notFound("node \(node.id) has no intact copy: \(Self.describe(error))")
                     } else {
                         results[key] = .bad("node \(node.id) has no intact copy: \(Self.describe(error))")
@@ -64,8 +66,7 @@ extension TrashInspector {
     }
 
     /// A node's definite refusal, short: its code and message.
-    static func describe(_ error: any Error) -> String {
-        guard let error = error as? NodeClientError else { return String("\(error)".prefix(200)) }
+    static func describe(_ error: NodeClientError) -> String {
         let status = if case .status(let s) = error.kind { "\(s)" } else { "" }
         return String("\(error.code ?? status) \(error.message)".prefix(200))
     }

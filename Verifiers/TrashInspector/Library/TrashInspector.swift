@@ -1,41 +1,10 @@
 import Foundation
 import Logging
 import VigilCore
+import VigilLedger
 import VigilNodeClient
 import VigilPostgres
 import VigilVerifier
-
-/// Configuration of a zone's trash inspector.
-public struct TrashInspectorConfig: Sendable {
-    public var zone: String
-    public var databaseURL: String
-    /// Reader token for the zone's nodes.
-    public var nodeToken: String
-    /// Where trash extents are staged while inspected.
-    public var workDirectory: String
-    public var profile: CadenceProfile = .production
-    public var passInterval: Duration = .seconds(600)
-    /// Block reads in flight at once against one replica while copies are verified.
-    public var readConcurrency = 8
-    /// How long a node request (listing, block read) may take before the node
-    /// counts as unreachable for this step; extent downloads have their own limit.
-    public var nodeTimeout: Duration = .seconds(10)
-    public var host = "127.0.0.1"
-    public var port = 7600
-
-    public init(zone: String, databaseURL: String, nodeToken: String, workDirectory: String) {
-        self.zone = zone
-        self.databaseURL = databaseURL
-        self.nodeToken = nodeToken
-        self.workDirectory = workDirectory
-    }
-
-    public mutating func applyDevProfile() {
-        profile = .dev
-        passInterval = .milliseconds(500)
-        nodeTimeout = .seconds(2)
-    }
-}
 
 /// Proves, before a trash extent may be unlinked, that nothing in it is the
 /// last good copy of a block. One trash extent per step; the verdict is one of:
@@ -53,38 +22,28 @@ public struct TrashInspectorConfig: Sendable {
 /// - **not judged**: a replica or the extent's node did not answer (or refused
 ///   the token); nothing is recorded, the extent stays unlinkable, the peer is
 ///   reported unreachable, and the next pass tries again.
-public struct TrashInspector: VerifierCheck {
+///
+/// A pass walks the trash listed at its start. An extent that passed is not
+/// downloaded or judged again while the node lists the same file and the index
+/// evidence it passed on is unchanged (`stillPasses`); failed and unjudged
+/// extents are judged at every pass.
+public struct TrashInspector: SweepCheck {
     public let config: TrashInspectorConfig
     let index: BlockIndex
     let logger: Logger
+    let memory = TrashInspectorMemory()
+    /// The File Journal, read only (`config.journalDatabaseURL`; `TrashInspector+References`).
+    let journal: PostgresPool?
 
     public init(config: TrashInspectorConfig, pool: PostgresPool, logger: Logger = Logger(label: "vigil-trash-inspector")) {
         self.config = config
         index = BlockIndex(pool: pool)
+        journal = config.journalDatabaseURL.map { PostgresPool(url: $0, size: 2) }
         self.logger = logger
     }
 
-    /// Every trash extent of every node that answered, sorted by position.
-    func trashExtents() async throws -> TrashListing {
-        var listing = TrashListing()
-        for node in try await index.nodes() {
-            do {
-                var names = Set<ExtentName>()
-                for entry in try await client(node).listExtents() where entry.location == "trash" {
-                    if let name = ExtentName(entry.name) { names.insert(name) }
-                }
-                listing.answered[node.id] = names
-                listing.extents += names.map { (node, $0) }
-            } catch {
-                listing.peers.note(node, error)
-            }
-        }
-        listing.extents.sort { Self.position($0.node, $0.name) < Self.position($1.node, $1.name) }
-        return listing
-    }
-
     /// The verifier id findings, passes and cursors are recorded under.
-    public static let verifier = "trash-inspector"
+    public static let verifier = VerifierID.trashInspector.rawValue
 
     static func position(_ node: NodeRecord, _ name: ExtentName) -> String {
         String(format: "%08d/", node.id) + name.description
@@ -92,31 +51,43 @@ public struct TrashInspector: VerifierCheck {
 
     static func subject(node: Int, _ name: ExtentName) -> String { "node/\(node)/trash/\(name)" }
 
-    static func peer(_ node: NodeRecord) -> String { "node/\(node.id)" }
-
-    func client(_ node: NodeRecord) -> NodeClient {
-        var client = NodeClient(address: node.address, token: config.nodeToken)
-        let (seconds, attoseconds) = config.nodeTimeout.components
-        client.timeout = .milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
-        return client
-    }
-
+    /// Lists the trash the pass walks (at its start, at a resumption, and when the
+    /// runner re-estimates).
     public func estimatePass() async throws -> PassEstimate {
-        PassEstimate(units: Double(try await trashExtents().extents.count), unit: .items)
+        let listing = try await trashExtents()
+        memory.setListing(listing)
+        return PassEstimate(units: Double(listing.extents.count), unit: .items)
     }
 
-    public func step(from cursor: [UInt8], limiter: SharedRateLimiter) async throws -> StepOutcome {
-        let after = String(decoding: cursor, as: UTF8.self)
-        let listing = try await trashExtents()
-        guard let next = listing.extents.first(where: { Self.position($0.node, $0.name) > after }) else {
-            var done = StepOutcome(cursor: cursor, passComplete: true)
-            listing.peers.apply(to: &done, zone: config.zone, answered: Array(listing.answered.keys))
-            done.cleanPrefixes += try await goneThroughInstructions(answered: listing.answered)
-            return done
+    public func step(at cursor: TrashCursor?, limiter: SharedRateLimiter) async throws -> Step<TrashCursor> {
+        var listing = memory.listing ?? TrashListing()
+        if memory.listing == nil {
+            _ = try await estimatePass()
+            listing = memory.listing ?? listing
         }
-        var outcome = try await inspect(next.node, next.name, silent: listing.peers)
-        outcome.cursor = Array(Self.position(next.node, next.name).utf8)
+        let after = cursor?.after ?? ""
+        // The first extent past the cursor (the listing is sorted by position).
+        var low = 0, high = listing.extents.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Self.position(listing.extents[mid].node, listing.extents[mid].name) > after { high = mid } else { low = mid + 1 }
+        }
+        guard low < listing.extents.count else { return .complete(try await finishPass()) }
+        let next = listing.extents[low]
+        let outcome = try await inspect(next.node, next.name, file: next.file, silent: listing.peers)
         await limiter.wait(1)
-        return outcome
+        return .next(TrashCursor(after: Self.position(next.node, next.name)), outcome)
+    }
+
+    /// The pass's last step: lists the trash afresh, resolves the findings and
+    /// credential conditions it settles, and forgets extents no longer there.
+    private func finishPass() async throws -> StepOutcome {
+        let listing = try await trashExtents()
+        memory.setListing(nil)
+        memory.prune(to: listing)
+        var done = StepOutcome()
+        listing.peers.apply(to: &done, zone: config.zone, answered: Array(listing.answered.keys))
+        done.cleanPrefixes += try await goneThroughInstructions(answered: listing.answered)
+        return done
     }
 }

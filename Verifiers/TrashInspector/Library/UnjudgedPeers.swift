@@ -1,11 +1,12 @@
 import VigilCore
+import VigilLedger
 import VigilNodeClient
 import VigilPostgres
 import VigilVerifier
 
 /// Every trash extent of every node that answered, and the nodes that did not.
-struct TrashListing {
-    var extents: [(node: NodeRecord, name: ExtentName)] = []
+struct TrashListing: Sendable {
+    var extents: [(node: NodeRecord, name: ExtentName, file: TrashFileStat)] = []
     /// Node id → the trash extent names it listed.
     var answered: [Int: Set<ExtentName>] = [:]
     var peers = UnjudgedPeers()
@@ -13,7 +14,7 @@ struct TrashListing {
 
 /// Peers whose answer the inspector needed and did not get. Neither kind ever
 /// judges a block: an extent that needs one of them is "not judged yet".
-struct UnjudgedPeers {
+struct UnjudgedPeers: Sendable {
     enum Trouble { case unreachable, unauthorized }
 
     private(set) var unreachable: Set<Int> = []
@@ -22,10 +23,12 @@ struct UnjudgedPeers {
 
     var isEmpty: Bool { unreachable.isEmpty && unauthorized.isEmpty }
 
-    /// The trouble a failed request shows about its peer, or `nil` when the peer
+    /// The trouble a node's failed request shows about the node, or `nil` when it
     /// gave a definite answer (not found, corrupt record, …) that judges a block.
-    static func trouble(_ error: any Error) -> Trouble? {
-        guard let error = error as? NodeClientError else { return .unreachable }  // transport failure mid-answer
+    /// Only the clients' error model says anything about a peer: a cancelled
+    /// request (shutdown) or a local failure is no answer from the node at all,
+    /// and the caller rethrows it.
+    static func trouble(_ error: NodeClientError) -> Trouble? {
         if error.isUnauthorized { return .unauthorized }
         switch error.kind {
         case .unreachable, .protocolViolation: return .unreachable
@@ -33,14 +36,10 @@ struct UnjudgedPeers {
         }
     }
 
-    /// Records that `node` failed a request with `error`; any error counts (callers
-    /// pass only errors that leave the node's answer unknown).
-    mutating func note(_ node: NodeRecord, _ error: any Error) {
-        note(node, Self.trouble(error) ?? .unreachable, error)
-    }
-
-    mutating func note(_ node: NodeRecord, _ trouble: Trouble, _ error: any Error) {
-        note(node.id, trouble, "\(error)")
+    /// Records that `node` failed a request with `error`, an error that leaves
+    /// its answer unknown.
+    mutating func note(_ node: NodeRecord, _ error: NodeClientError) {
+        note(node.id, Self.trouble(error) ?? .unreachable, "\(error)")
     }
 
     mutating func note(_ node: Int, _ trouble: Trouble, _ message: String) {
@@ -56,11 +55,6 @@ struct UnjudgedPeers {
         return unreachable.contains(node) ? (.unreachable, "did not answer its listing") : nil
     }
 
-    mutating func merge(_ other: UnjudgedPeers) {
-        unreachable.formUnion(other.unreachable)
-        unauthorized.merge(other.unauthorized) { $1 }
-    }
-
     /// Unreachable peers go to the runner's metric; a peer refusing the token is a
     /// configuration finding of its own (`node_unauthorized`, subject
     /// `node/N/credential`), resolved once that node answers a listing again.
@@ -68,7 +62,7 @@ struct UnjudgedPeers {
         outcome.unreachable += unreachable.sorted().map { "node/\($0)" }
         for (node, message) in unauthorized.sorted(by: { $0.key < $1.key }) {
             outcome.findings.append(Finding(
-                kind: "node_unauthorized", subject: "node/\(node)/credential", severity: .error,
+                kind: FindingKind.nodeUnauthorized.rawValue, subject: "node/\(node)/credential", severity: .error,
                 details: ["zone": zone, "node": "\(node)", "detail": message]))
         }
         outcome.cleanPrefixes += answered.filter { unauthorized[$0] == nil }.sorted().map { "node/\($0)/credential" }
