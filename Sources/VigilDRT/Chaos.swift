@@ -50,7 +50,21 @@ public final class Chaos {
         cluster = try ClusterFile.load(clusterPath)
         self.frontendToken = frontendToken ?? cluster.frontendTokens?.admin
         rng = SeededGenerator(seed: seed)
-        self.log = log
+        let file = "\(cluster.directory)/logs/chaos.log"
+        self.log = { line in
+            log(line)
+            Self.append(line, to: file)
+        }
+    }
+
+    /// Appends a timestamped line to the run's own log beside the daemons'
+    /// (`logs/chaos.log`: kept whatever the report format, for a failed run's post-mortem).
+    private static func append(_ line: String, to path: String) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let bytes = Array("\(ISO8601DateFormatter().string(from: Date())) \(line)\n".utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
     public func run(seconds: Int, settle: Duration = .seconds(120)) async throws -> ChaosReport {
