@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "CLibPQ", "VigilCore", "VigilSchemas",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // The verifier ledger: its vocabulary and the one reader of findings and passes.
         .target(
@@ -103,7 +104,7 @@ let package = Package(
         .target(
             name: "VigilMaster",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilNodeClient",
+                "VigilCore", "VigilPostgres", "VigilNodeClient", "VigilTelemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,6 +144,7 @@ let package = Package(
             dependencies: [
                 "CRDKafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // The verifier runtime every verifier shares.
@@ -328,8 +330,10 @@ let package = Package(
         .testTarget(
             name: "VigilStoreTests",
             dependencies: [
-                "VigilCore", "VigilDev", "VigilFrontend", "VigilFrontendClient", "VigilNodeClient", "VigilPostgres", "VigilTestSupport",
+                "VigilCore", "VigilDev", "VigilFrontend", "VigilFrontendClient", "VigilKafka", "VigilNodeClient", "VigilPostgres",
+                "VigilTelemetry", "VigilTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "VigilVerifierTests",

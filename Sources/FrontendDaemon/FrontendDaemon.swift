@@ -77,7 +77,7 @@ struct FrontendDaemon: AsyncParsableCommand {
         try await frontend.start()
         let app = buildFrontendApplication(frontend: frontend, registry: registry, logger: logger)
         // Shut down in reverse: the server stops taking requests, then the
-        // allocator, then the sampler's Kafka producer flushes what it holds.
-        try await runDaemon([ShutdownAction { await frontend.shutdown() }] + frontend.services + [app], logger: logger)
+        // allocator, then the sampler's Kafka producer flushes what it holds, then the pool closes.
+        try await runDaemon(frontend.services + [app], logger: logger)
     }
 }

@@ -90,9 +90,11 @@ struct MasterDaemon: AsyncParsableCommand {
 
         let master = try Master(config: masterConfig, logger: logger)
         let router = Router()
-        router.addTelemetryRoutes(registry: registry) { .ok }
+        router.addTelemetryRoutes(registry: registry) { master.health.summary() }
         let app = vigilApplication(
             router: router, limits: .control, host: masterConfig.host, port: masterConfig.port, serverName: "vigil-master", logger: logger)
-        try await runDaemon([master, app], logger: logger)
+        // Shut down in reverse: the server stops taking requests, the rounds
+        // finish the one under way, then the pool closes.
+        try await runDaemon(master.services + [app], logger: logger)
     }
 }

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import VigilCore
 import VigilNodeClient
 import VigilPostgres
+import VigilTelemetry
 
 /// The zone's public read/write path.
 public final class Frontend: Sendable {
@@ -14,6 +15,8 @@ public final class Frontend: Sendable {
     private let volumeBytes: VolumeBytesRecorder
     private let sampler: Sampler
     private let logger: Logger
+    /// What the frontend's services say about themselves; the daemon's `/healthz`.
+    public let health = HealthBoard()
     private let puts = Counter(label: "vigil_frontend_puts_total")
     private let dedups = Counter(label: "vigil_frontend_dedup_puts_total")
     private let putBytes = Counter(label: "vigil_frontend_put_bytes_total")
@@ -28,11 +31,20 @@ public final class Frontend: Sendable {
         allocator = VolumeAllocator(config: config, index: index, logger: logger)
         volumeBytes = VolumeBytesRecorder(index: index)
         sampler = try Sampler(config: config, logger: logger)
+        health.watch("volume_allocator") { [allocator] in HealthReport(problem: allocator.problem) }
+        if let producer = sampler.producer { health.watch("sample_producer") { HealthReport(problem: producer.problem) } }
     }
 
-    /// The frontend's background work, for the daemon's service group: opening
-    /// volumes for writes and sealing full ones.
-    public var services: [any Service] { [allocator] }
+    /// The frontend's long-lived work for the daemon's service group, in start
+    /// order (shut down in reverse): the index's connection pool, a check that
+    /// the database answers, the sampler's Kafka producer (it flushes at
+    /// shutdown), and the allocator opening volumes for writes and sealing full ones.
+    public var services: [any Service] {
+        let database = PeriodicService(name: "database", every: .seconds(5), health: health, overdueAfter: index.pool.leaseTimeout * 2, logger: logger) {
+            try await self.index.pool.ping()
+        }
+        return [index.pool, database] + (sampler.producer.map { [$0] } ?? []) + [allocator]
+    }
 
     /// Volumes left open by an earlier run take no more writes: the master seals them.
     public func start() async throws {
@@ -147,6 +159,4 @@ public final class Frontend: Sendable {
         logger.error("bad replica on read; repair queued", metadata: ["vigil.volume": "\(volume)", "vigil.node": "\(replica.node.name)", "vigil.reason": "\(reason)"])
         try? await index.requestRepair(volume: volume, node: replica.node.id, generation: replica.generation, reason: reason, requestedBy: "frontend")
     }
-
-    public func shutdown() async { await sampler.flush() }
 }

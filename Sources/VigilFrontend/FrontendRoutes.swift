@@ -11,7 +11,7 @@ import VigilTelemetry
 /// Builds the frontend's HTTP application: `PUT /v1/blocks`, `GET` and `DELETE /v1/blocks/{key}`.
 public func buildFrontendApplication(frontend: Frontend, registry: PrometheusCollectorRegistry?, logger: Logger) -> some ApplicationProtocol {
     let router = Router()
-    router.addTelemetryRoutes(registry: registry) { .ok }
+    router.addTelemetryRoutes(registry: registry) { frontend.health.summary() }
     let v1 = router.group("v1")
     let config = frontend.config
 

@@ -10,7 +10,8 @@ import VigilKafka
 /// is counted: the first stage (1m) is due by then, and an unreachable Kafka must
 /// show as failures within minutes, not as nothing at all.
 final class Sampler: Sendable {
-    private let producer: KafkaProducer?
+    /// Nil when sampling is off; a service of the daemon otherwise (it flushes at shutdown).
+    let producer: KafkaProducer?
     private let topic: String
     private let zone: String
     private let threshold: UInt64
@@ -58,9 +59,5 @@ final class Sampler: Sendable {
         } catch {
             dropped.increment()
         }
-    }
-
-    func flush() async {
-        try? await producer?.flush(timeout: .seconds(5))
     }
 }

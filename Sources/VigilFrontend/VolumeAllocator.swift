@@ -28,6 +28,8 @@ final class VolumeAllocator: Service, Sendable {
     private let state: Mutex<State>
     /// Nodes that failed a write recently, kept out of new volumes for a while.
     let suspects = Mutex<[Int: ContinuousClock.Instant]>([:])
+    /// The last failure to open a volume, until one opens (`VolumeAllocator+Health.swift`).
+    let openFailure = Mutex<(at: ContinuousClock.Instant, error: String)?>(nil)
     private let doorbell = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     init(config: FrontendConfig, index: BlockIndex, logger: Logger, leaseTimeout: Duration = .seconds(30)) {
@@ -113,8 +115,10 @@ final class VolumeAllocator: Service, Sendable {
             case .open:
                 do {
                     let lease = try await openVolume()
+                    openFailure.withLock { $0 = nil }
                     for served in state.withLock({ $0.opened(lease) }) { served.waiter.resume(returning: served.lease) }
                 } catch {
+                    openFailure.withLock { $0 = (.now, "\(error)") }
                     for waiter in state.withLock({ $0.openFailed() }) { waiter.resume(throwing: error) }
                 }
             }

@@ -4,14 +4,19 @@ import Synchronization
 
 /// A Kafka producer with delivery reports. `produce` never blocks: it enqueues
 /// in librdkafka's buffer (or throws a retriable queue-full error); a
-/// dedicated thread serves delivery reports.
+/// dedicated thread serves delivery reports. As a `Service` it flushes what it
+/// holds at graceful shutdown (`KafkaProducer+Service.swift`) and reports its
+/// own health (`problem`).
 public final class KafkaProducer: Sendable {
-    private let handle: KafkaHandle
-    private let deliveries: Deliveries
+    let handle: KafkaHandle
+    let deliveries: Deliveries
     private let poller: PollThread
+    /// The longest the flush at graceful shutdown may take.
+    public let shutdownFlushTimeout: Duration
 
     /// `settings` are librdkafka properties; `bootstrap.servers` is required.
-    public init(settings: [String: String]) throws {
+    public init(settings: [String: String], shutdownFlushTimeout: Duration = .seconds(5)) throws {
+        self.shutdownFlushTimeout = shutdownFlushTimeout
         let deliveries = Deliveries()
         let conf = try makeRDKafkaConfig(settings.merging(["enable.idempotence": "false"]) { current, _ in current })
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(deliveries).toOpaque())
@@ -22,6 +27,11 @@ public final class KafkaProducer: Sendable {
             deliveries.complete(
                 id: UInt(bitPattern: message.pointee._private),
                 error: err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(err, "delivery"))
+        }
+        rd_kafka_conf_set_error_cb(conf) { _, err, reason, opaque in
+            guard let opaque else { return }
+            let deliveries = Unmanaged<Deliveries>.fromOpaque(opaque).takeUnretainedValue()
+            deliveries.clientError(KafkaError(rd_kafka_resp_err_t(err), "client"), reason: reason.map { String(cString: $0) } ?? "")
         }
         let handle = KafkaHandle(try makeRDKafkaHandle(RD_KAFKA_PRODUCER, conf), callbackContext: deliveries)
         self.handle = handle
@@ -90,10 +100,17 @@ final class Deliveries: Sendable {
         var pending: [UInt: @Sendable (KafkaError?) -> Void] = [:]
         var delivered = 0
         var failed = 0
+        var health = KafkaProducerHealth()
     }
     private let state = Mutex(State())
 
     var counts: (delivered: Int, failed: Int) { state.withLock { ($0.delivered, $0.failed) } }
+
+    func problem(waiting: Int) -> String? { state.withLock { $0.health.problem(waiting: waiting, at: .now) } }
+
+    func clientError(_ error: KafkaError, reason: String) {
+        state.withLock { $0.health.clientError(error, reason: reason, at: .now) }
+    }
 
     func register(_ completion: (@Sendable (KafkaError?) -> Void)?) -> UInt {
         state.withLock { s in
@@ -109,7 +126,13 @@ final class Deliveries: Sendable {
 
     func complete(id: UInt, error: KafkaError?) {
         let completion = state.withLock { s -> (@Sendable (KafkaError?) -> Void)? in
-            if error == nil { s.delivered += 1 } else { s.failed += 1 }
+            if let error {
+                s.failed += 1
+                s.health.failed(error, at: .now)
+            } else {
+                s.delivered += 1
+                s.health.delivered()
+            }
             return s.pending.removeValue(forKey: id)
         }
         completion?(error)

@@ -6,14 +6,18 @@ import Synchronization
 import VigilCore
 import VigilNodeClient
 import VigilPostgres
+import VigilTelemetry
 
 /// The zone master: seals volumes that stopped taking writes and executes the
 /// repair queue. Safe to kill at any point: every step is re-derived from the
 /// index on the next round, and an extent is replaced only by one verified clean.
-public final class Master: Service, Sendable {
+/// Runs as the daemon's `services`, which report their health on `health`.
+public final class Master: Sendable {
     public let config: MasterConfig
     let index: BlockIndex
     let logger: Logger
+    /// What the master's services say about themselves; the daemon's `/healthz`.
+    public let health = HealthBoard()
     let repairsDone = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "done")])
     let repairsFailed = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "failed")])
     let repairsRetried = Counter(label: "vigil_master_repairs_total", dimensions: [("outcome", "retry")])
@@ -35,18 +39,27 @@ public final class Master: Service, Sendable {
         try FileManager.default.createDirectory(atPath: config.workDirectory, withIntermediateDirectories: true)
     }
 
-    public func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            await runOnce()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.config.interval) }
-        }
+    /// The master's long-lived work for the daemon's service group, in start
+    /// order (shut down in reverse): the index's connection pool, a check that
+    /// the database answers, and the rounds.
+    public var services: [any Service] {
+        [
+            index.pool,
+            PeriodicService(name: "database", every: .seconds(5), health: health, overdueAfter: index.pool.leaseTimeout * 2, logger: logger) {
+                try await self.index.pool.ping()
+            },
+            PeriodicService(name: "rounds", every: config.interval, health: health, overdueAfter: config.roundOverdueAfter, logger: logger) {
+                try await self.runRound()
+            },
+        ]
     }
 
     /// One round: seal closed volumes, re-replicate dead nodes' volumes, work
-    /// through the repair queue, GC, drain, trash and unlink — every destructive step within the blast-radius cap.
-    public func runOnce() async {
+    /// through the repair queue, GC, drain, trash and unlink — every destructive
+    /// step within the blast-radius cap. A step that fails ends the round (the
+    /// next round starts over from the index).
+    func runRound() async throws {
         var round: BlastRadiusRound?
-        var completed = false
         do {
             try await sealClosedVolumes()
             if let deadAfter = config.deadAfter { try await declareUnansweredNodesDead(after: deadAfter) }
@@ -70,11 +83,11 @@ public final class Master: Service, Sendable {
             try await drainNodes(round: &round!)
             try await executeTrashInstructions(round: &round!)
             try await unlinkInspectedTrash(round: &round!)
-            completed = true
         } catch {
-            logger.error("master round failed; retrying next round", metadata: ["vigil.error": "\(error)"])
+            if let round { await report(round, completed: false) }
+            throw error
         }
-        if let round { await report(round, completed: completed) }
+        await report(round!, completed: true)
     }
 
     func node(_ record: NodeRecord) -> NodeClient {

@@ -20,6 +20,10 @@ public struct MasterConfig: Sendable {
     public var retention: Duration = .seconds(86_400)
     /// A sealed volume whose deleted fraction reaches this is compacted; nil turns GC off.
     public var gcThreshold: Double? = 0.5
+    /// The most a round may take: 8 repairs and the re-replications before them, each
+    /// bounded by `repairTimeout`, and the rest. A round still running this long after
+    /// it was due makes `/healthz` say the rounds are overdue (a hung database call).
+    public var roundOverdueAfter: Duration { repairTimeout * 12 + .seconds(600) }
     /// How much of a node's and the zone's extents trash, unlink, install-over and
     /// drain may touch per window (default 10% of a node, 5% of the zone, per hour).
     public var blastRadius = BlastRadiusCap()

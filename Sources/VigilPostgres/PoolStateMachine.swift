@@ -92,6 +92,16 @@ struct PoolStateMachine<Connection, Waiter> {
         return HandOff(waiter: line.removeFirst().waiter, grant: .connection(connection))
     }
 
+    /// The pool closes: its idle connections (to close; their slots free) and
+    /// everyone in line (to fail). Leased connections come back as `slotFreed`.
+    mutating func drain() -> (idle: [Connection], waiting: [Waiter]) {
+        let drained = (idle, line.map(\.waiter))
+        open -= idle.count
+        idle = []
+        line = []
+        return drained
+    }
+
     /// A connection broke or could not be opened: its slot is free, and the
     /// first in line opens a replacement.
     mutating func slotFreed() -> HandOff? {

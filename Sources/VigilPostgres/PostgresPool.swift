@@ -5,7 +5,8 @@ import Synchronization
 /// is dropped and the next request in line opens its replacement. A request
 /// that finds every connection busy waits in line, at most `leaseTimeout`
 /// (then a retriable `lease_timeout` error); a cancelled request leaves the line.
-/// The decisions are `PoolStateMachine`'s; this class performs them.
+/// The decisions are `PoolStateMachine`'s; this class performs them. As a
+/// daemon's `Service` it closes its connections at shutdown (`PostgresPool+Service.swift`).
 public final class PostgresPool: Sendable {
     typealias Waiter = CheckedContinuation<PoolGrant<PostgresConnection>, any Error>
     typealias Machine = PoolStateMachine<PostgresConnection, Waiter>
@@ -13,7 +14,9 @@ public final class PostgresPool: Sendable {
     public let url: String
     public let size: Int
     public let leaseTimeout: Duration
-    private let machine: Mutex<Machine>
+    let machine: Mutex<Machine>
+    /// Set once the pool closed: no new leases, returned connections are closed.
+    let closed = Atomic<Bool>(false)
 
     public init(url: String, size: Int = 8, leaseTimeout: Duration = .seconds(60)) {
         self.url = url
@@ -46,6 +49,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func lease() async throws -> PostgresConnection {
+        guard !closed.load(ordering: .acquiring) else { throw PostgresError.poolClosed }
         var grant = machine.withLock { $0.tryLease() }
         if grant == nil { grant = try await waitInLine() }
         switch grant! {
@@ -103,7 +107,8 @@ public final class PostgresPool: Sendable {
     }
 
     private func release(_ connection: PostgresConnection, broken: Bool) {
-        hand(machine.withLock { broken ? $0.slotFreed() : $0.release(connection) })
+        let drop = broken || closed.load(ordering: .acquiring)
+        hand(machine.withLock { drop ? $0.slotFreed() : $0.release(connection) })
     }
 
     private func hand(_ handOff: Machine.HandOff?) {

@@ -13,37 +13,46 @@ public func repeatUntilShutdown(_ step: () async -> Duration) async {
 
 /// Work done every `interval` for the life of the daemon, reporting its own
 /// health: healthy after a round that succeeded, unhealthy with the error after
-/// one that threw (logged; the next round runs all the same).
+/// one that threw (logged; the next round runs all the same). With
+/// `overdueAfter` (the most a round may take), a round that has not finished
+/// that long after it was due makes the health overdue.
 public struct PeriodicService: Service {
     public let name: String
     let interval: Duration
     let health: HealthBoard?
+    let overdueAfter: Duration?
     let logger: Logger
     let round: @Sendable () async throws -> Void
 
     public init(
-        name: String, every interval: Duration, health: HealthBoard? = nil, logger: Logger,
+        name: String, every interval: Duration, health: HealthBoard? = nil, overdueAfter: Duration? = nil, logger: Logger,
         round: @escaping @Sendable () async throws -> Void
     ) {
         self.name = name
         self.interval = interval
         self.health = health
+        self.overdueAfter = overdueAfter
         self.logger = logger
         self.round = round
     }
 
     public func run() async throws {
+        health?.report(name, HealthReport(healthy: true, detail: "first round running"), nextWithin: overdueAfter)
         await repeatUntilShutdown {
             do {
                 try await round()
-                health?.report(name, .ok)
+                report(.ok)
             } catch is CancellationError {
                 // Shutting down: not a fault of the work.
             } catch {
                 logger.error("periodic work failed; retrying next round", metadata: [LogKey.service: "\(name)", LogKey.error: "\(error)"])
-                health?.report(name, HealthReport(healthy: false, detail: "\(error)"))
+                report(HealthReport(healthy: false, detail: "\(error)"))
             }
             return interval
         }
+    }
+
+    private func report(_ report: HealthReport) {
+        health?.report(name, report, nextWithin: overdueAfter.map { interval + $0 })
     }
 }
