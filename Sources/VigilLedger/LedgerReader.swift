@@ -22,20 +22,11 @@ public struct LedgerReader: Sendable {
 
     /// Findings matching `filter`, newest first.
     public func findings(_ filter: FindingFilter = FindingFilter()) async throws -> [LedgerFinding] {
-        let (condition, window): (String, Double) = switch filter.window {
-        case .open: ("resolved_at IS NULL", 0)
-        case .openOrSeenWithin(let s): ("(resolved_at IS NULL OR last_seen >= now() - make_interval(secs => $1))", s)
-        case .seenWithin(let s): ("last_seen >= now() - make_interval(secs => $1)", s)
-        case .all: ("true", 0)
-        }
+        let (condition, parameters) = Self.condition(filter, firstParameter: 1)
         let rows = try await connection.query("""
-            SELECT \(Self.findingColumns) FROM findings
-            WHERE \(condition) AND ($2::text[] IS NULL OR verifier = ANY($2)) AND ($3::text[] IS NULL OR kind = ANY($3))
-              AND ($4::text[] IS NULL OR severity = ANY($4)) AND ($5::text IS NULL OR scope = $5)
+            SELECT \(Self.findingColumns) FROM findings WHERE \(condition)
             ORDER BY id DESC LIMIT $6
-            """, [.float64(window), Self.array(filter.verifiers?.map(\.rawValue)), Self.array(filter.kinds?.map(\.rawValue)),
-                  Self.array(filter.severities?.map(\.rawValue)), filter.scope.map { .text($0.rawValue) } ?? .null,
-                  .int64(Int64(max(0, filter.limit)))])
+            """, parameters + [.int64(Int64(max(0, filter.limit)))])
         return try (0..<rows.count).map { try Self.finding(rows, $0) }
     }
 

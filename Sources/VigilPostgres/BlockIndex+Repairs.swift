@@ -31,7 +31,7 @@ extension BlockIndex {
                 UPDATE repair_queue SET state = 'running', attempts = attempts + 1, updated_at = now()
                 WHERE id = (
                     SELECT id FROM repair_queue
-                    WHERE state = 'pending' OR (state = 'running' AND updated_at < now() - make_interval(secs => $1))
+                    WHERE state = 'pending' OR (state = 'running' AND \(Self.claimedLongAgoOrInFuture))
                     ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id, volume_id, node_id, generation, reason, requested_by, attempts
                 """, [.float64(Double(staleAfterSeconds))])
@@ -39,6 +39,13 @@ extension BlockIndex {
             return try Self.repairRequest(rows)
         }
     }
+
+    /// A running claim the master may take over, by the server's wall clock: one
+    /// not touched for `$1` seconds (its master died), or one stamped further
+    /// than that in the future, which no master wrote (a squatter's row).
+    static let claimedLongAgoOrInFuture = """
+        (updated_at < clock_timestamp() - make_interval(secs => $1) OR updated_at > clock_timestamp() + make_interval(secs => $1))
+        """
 
     static func repairRequest(_ rows: PostgresRows) throws -> RepairRequest {
         RepairRequest(
@@ -77,7 +84,7 @@ extension BlockIndex {
                 UPDATE repair_queue SET state = 'running', attempts = attempts + 1, updated_at = now()
                 WHERE id = (
                     SELECT id FROM repair_queue
-                    WHERE (state = 'pending' OR (state = 'running' AND updated_at < now() - make_interval(secs => $1)))
+                    WHERE (state = 'pending' OR (state = 'running' AND \(Self.claimedLongAgoOrInFuture)))
                       AND NOT (id = ANY ($2))
                     ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id, volume_id, node_id, generation, reason, requested_by, attempts
