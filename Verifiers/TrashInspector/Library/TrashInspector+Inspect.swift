@@ -43,7 +43,7 @@ extension TrashInspector {
         }
         // Only a clean copy's verdict is remembered: its keys are all it holds.
         let keys = contents.keys.sorted { $0.hex < $1.hex }
-        let evidence = contents.parsesCompletely ? try await indexEvidence(of: keys, node: node.id, name) : nil
+        let evidence = contents.parsesCompletely ? try? await indexEvidence(of: keys, node: node.id, name) : nil
         if !contents.parsesCompletely, try await isBeingReplaced(node: node.id, name) {
             // A repair mid-swap: this damaged copy just went to trash and its
             // verified replacement is not installed yet. Judged once it is (by
