@@ -1,6 +1,7 @@
 import Foundation
 import VigilCore
 import VigilDev
+import VigilNodeClient
 import VigilPostgres
 
 extension DRT {
@@ -38,19 +39,32 @@ extension DRT {
                 log("seed \(item.seed): detected \(item.fault.rawValue) by \(verifier): \(try rows.string(0, 0))")
                 try await undo(&injected[i])
             }
+            // Undos a fenced node refused (its wrong credential not yet caught) are tried again.
+            for i in injected.indices where injected[i].report?.detected == true && injected[i].undo != nil { try await undo(&injected[i]) }
             // Repairs are timed from the injection: look while detections are still awaited.
             _ = try await pollRepairs(&injected)
             if injected.allSatisfy({ $0.report?.detected == true }) || ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .seconds(1))
         }
-        // Undo what was never caught too: the next seed must start clean.
-        for i in injected.indices where injected[i].undo != nil { try await undo(&injected[i]) }
+        // Undo what was never caught too: the next seed must start clean. Fenced
+        // nodes get their own credential back first, so undos that talk to them work.
+        let fencesFirst = injected.indices.filter { injected[$0].fault == .wrongCredential } + injected.indices.filter { injected[$0].fault != .wrongCredential }
+        for i in fencesFirst where injected[i].undo != nil { try await undo(&injected[i], mayDefer: false) }
     }
 
-    func undo(_ item: inout Injected) async throws {
+    /// Runs a fault's undo. A node restarted with a wrong credential refuses an
+    /// undo that talks to it (401) until that fault is caught and undone in
+    /// turn: the undo is kept and tried again on the next round.
+    func undo(_ item: inout Injected, mayDefer: Bool = true) async throws {
         guard let undo = item.undo else { return }
         item.undo = nil
-        item.report?.note = try await undo()
+        do {
+            item.report?.note = try await undo()
+        } catch let error as NodeClientError where error.isUnauthorized && mayDefer {
+            item.undo = undo
+            log("seed \(item.seed): undo of \(item.fault.rawValue) deferred: \(error)")
+            return
+        }
         log("seed \(item.seed): \(item.report?.note ?? "")")
     }
 
