@@ -11,7 +11,7 @@ public final class VerifierBookkeeping: Sendable {
     public let metrics: VerifierMetrics
     public let logger: Logger
     public let board: LaneBoard
-    private let retry: RetryBackoff
+    let retry: RetryBackoff
 
     /// `retry`: how long a lane waits after failures (retriable ones back off
     /// from its `first`); `board`: where the daemon's lanes show their health.

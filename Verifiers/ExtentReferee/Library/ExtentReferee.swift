@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -10,8 +9,8 @@ import VigilVerifier
 /// Watches a node's `extents/` and `trash/` with inotify and checks every move
 /// and unlink of an extent against the instructions recorded in the index.
 /// Reconciles the directories with the index at start and after an inotify
-/// overflow, to catch what happened while it was not watching. Two lanes
-/// under one bookkeeping: the event stream and the reconcile.
+/// overflow, to catch what happened while it was not watching. Three lanes
+/// under one bookkeeping: the watch, its events' judgments and the reconciles.
 public final class ExtentReferee: Service, Sendable {
     public let config: ExtentRefereeConfig
     let index: BlockIndex
@@ -19,7 +18,9 @@ public final class ExtentReferee: Service, Sendable {
     let logger: Logger
     private let seen = Mutex(0)
 
-    enum Lane: String { case events, reconcile }
+    /// The watch (inotify, one round per batch), the judgments of its events,
+    /// and the reconciles: each shows its own failures on `/healthz`.
+    enum Lane: String { case watch, events, reconcile }
 
     public init(config: ExtentRefereeConfig, logger: Logger) {
         self.config = config
@@ -44,72 +45,70 @@ public final class ExtentReferee: Service, Sendable {
     /// Transitions judged since start (for health).
     public var transitionsSeen: Int { seen.withLock { $0 } }
 
+    /// The watch lane: judges each batch of inotify events, reconciling at
+    /// start, after an overflow and every `reconcileInterval` (judgments and
+    /// reconciles count on lanes of their own, each failure shown until one of
+    /// its kind goes through). A failed watch is stopped, and the next round,
+    /// after the backoff, watches again and reconciles what it missed meanwhile.
     public func run() async throws {
-        // The node may not have made its directories yet.
-        for directory in ["extents", "trash"] {
-            try FileManager.default.createDirectory(atPath: "\(config.dataDirectory)/\(directory)", withIntermediateDirectories: true)
-        }
-        let watcher = try InotifyWatcher(directories: [
-            "extents": config.dataDirectory + "/extents", "trash": config.dataDirectory + "/trash",
-        ])
-        try await reconcileUntilDone()
-        let (stream, continuation) = AsyncStream<[DirectoryEvent]>.makeStream()
-        let stop = Atomic<Bool>(false)
-        let thread = Thread { [watcher, logger] in
-            while !stop.load(ordering: .acquiring) {
-                do {
-                    let events = try watcher.next(timeoutMs: 200)
-                    continuation.yield(events)  // empty batches let pending move halves expire
-                } catch {
-                    logger.error("inotify read failed", metadata: [LogKey.error: "\(error)"])
-                    continuation.finish()
-                    return
-                }
+        var session: EventSession?
+        await book.runLane(Lane.watch.rawValue, overdueAfter: config.roundOverdueAfter) {
+            do {
+                if session == nil { session = EventSession(watch: try await DirectoryWatch(dataDirectory: config.dataDirectory)) }
+                return try await round(&session!)
+            } catch {
+                session?.watch.stop()
+                session = nil
+                throw error
             }
-            continuation.finish()
         }
-        thread.name = "vigil.referee.inotify"
-        thread.start()
+        session?.watch.stop()
+    }
+
+    /// A watch and what the event lane keeps while it lasts.
+    struct EventSession {
+        let watch: DirectoryWatch
+        var batches: AsyncThrowingStream<[DirectoryEvent], any Error>.Iterator
         var pairing = TransitionPairing()
+        /// Not yet reconciled since the watch started: what happened while nobody watched.
+        var reconciled = false
         var lastReconcile = ContinuousClock.now
-        // The instruction watermark when each name was first seen arriving in
-        // extents/: an appearance is judged by the instructions recorded before
-        // then (by id, so no clock's skew matters), not by later ones.
+        /// The instruction watermark when each name was first seen arriving in
+        /// extents/: an appearance is judged by the instructions recorded before
+        /// then (by id, so no clock's skew matters), not by later ones.
         var arrivals: [String: (watermark: Int64?, at: ContinuousClock.Instant)] = [:]
-        await withGracefulShutdownHandler {
-            for await batch in stream {
-                let now = ContinuousClock.now
-                let arrived = batch.filter { $0.directory == "extents" && ($0.kind == .created || $0.kind == .movedTo) }.map(\.name)
-                if !arrived.isEmpty {
-                    let mark = await arrivalWatermark()
-                    for name in arrived where arrivals[name] == nil { arrivals[name] = (mark, now) }
-                }
-                for transition in pairing.feed(batch) {
-                    await judgeRetrying(transition, asOf: transition.arrivedName.flatMap { arrivals.removeValue(forKey: $0)?.watermark })
-                }
-                arrivals = arrivals.filter { now - $0.value.at < .seconds(60) }  // a creation that became no transition
-                if ContinuousClock.now - lastReconcile >= config.reconcileInterval {
-                    await judgeRetrying(.overflow)  // a periodic reconcile, as after an overflow
-                    lastReconcile = .now
-                }
-            }
-        } onGracefulShutdown: {
-            stop.store(true, ordering: .releasing)
+
+        init(watch: DirectoryWatch) {
+            self.watch = watch
+            batches = watch.batches.makeAsyncIterator()
         }
     }
 
-    /// The first reconcile: retried until it goes through (the index may not be up yet).
-    private func reconcileUntilDone() async throws {
-        let lane = Lane.reconcile.rawValue
-        while true {
-            do {
-                try await reconcile()
-                book.succeeded(lane: lane)
-                return
-            } catch {
-                try await Task.sleep(for: max(book.failed(error, lane: lane), .seconds(2)))
-            }
+    /// One batch of events (at most 200 ms of them), after the session's first reconcile.
+    private func round(_ s: inout EventSession) async throws -> Duration {
+        if !s.reconciled {
+            // Events meanwhile wait in the watch; the first reconcile is retried until it goes through.
+            logger.info("reconciling with the index")
+            s.reconciled = await book.attempt(lane: Lane.reconcile.rawValue, times: 5) { try await reconcile() }
+            s.lastReconcile = .now
+            return s.reconciled ? .zero : .seconds(2)
         }
+        guard let batch = try await s.batches.next() else { throw CancellationError() }  // ends only when stopped
+        let now = ContinuousClock.now
+        let arrived = batch.filter { $0.directory == "extents" && ($0.kind == .created || $0.kind == .movedTo) }.map(\.name)
+        if !arrived.isEmpty {
+            let mark = await arrivalWatermark()
+            for name in arrived where s.arrivals[name] == nil { s.arrivals[name] = (mark, now) }
+        }
+        for transition in s.pairing.feed(batch) {
+            await judgeRetrying(transition, asOf: transition.arrivedName.flatMap { s.arrivals.removeValue(forKey: $0)?.watermark })
+        }
+        s.arrivals = s.arrivals.filter { now - $0.value.at < .seconds(60) }  // a creation that became no transition
+        if ContinuousClock.now - s.lastReconcile >= config.reconcileInterval {
+            await judgeRetrying(.overflow)  // a periodic reconcile, as after an overflow
+            s.lastReconcile = .now
+        }
+        return .zero
     }
 
     /// The instruction watermark for arrivals just seen; nil (judged by the
@@ -118,7 +117,9 @@ public final class ExtentReferee: Service, Sendable {
         do {
             return try await index.instructionWatermark()
         } catch {
-            logger.warning("cannot read the instruction watermark for arrivals in extents/", metadata: [LogKey.error: "\(error)"])
+            if !Task.isCancelled {
+                logger.warning("cannot read the instruction watermark for arrivals in extents/", metadata: [LogKey.error: "\(error)"])
+            }
             return nil
         }
     }
@@ -126,21 +127,12 @@ public final class ExtentReferee: Service, Sendable {
     /// Judges a transition (or reconciles), a few times while its failures are
     /// retriable; a failure that is not is recorded and the next event goes on.
     private func judgeRetrying(_ transition: Transition, asOf watermark: Int64? = nil) async {
-        let lane = (transition == .overflow ? Lane.reconcile : Lane.events).rawValue
         if transition == .overflow { logger.info("reconciling with the index") } else { seen.withLock { $0 += 1 } }
-        for _ in 1...5 {
-            do {
-                if transition == .overflow {
-                    try await reconcile()
-                } else {
-                    try await judge(transition, asOf: watermark)
-                }
-                book.succeeded(lane: lane)
-                return
-            } catch {
-                let delay = book.failed(error, lane: lane)
-                if StepFailure(error) == .permanent { return }
-                try? await Task.sleep(for: delay)
+        await book.attempt(lane: (transition == .overflow ? Lane.reconcile : Lane.events).rawValue, times: 5) {
+            if transition == .overflow {
+                try await reconcile()
+            } else {
+                try await judge(transition, asOf: watermark)
             }
         }
     }

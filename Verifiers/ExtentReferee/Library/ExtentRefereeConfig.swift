@@ -12,6 +12,9 @@ public struct ExtentRefereeConfig: Sendable {
     public var profile: CadenceProfile = .production
     /// Besides at start and after an overflow, reconcile with the index this often (each one a pass).
     public var reconcileInterval: Duration = .seconds(3600)
+    /// The most one round of the watch lane (a batch judged, or a reconcile)
+    /// may take: a lane that long late is overdue on `/healthz`.
+    public var roundOverdueAfter: Duration = .seconds(300)
     public var host = "127.0.0.1"
     public var port = 7700
 

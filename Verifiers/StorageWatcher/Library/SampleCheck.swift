@@ -22,8 +22,10 @@ enum FrontendCondition {
     static let unauthorized = FindingKind.frontendUnauthorized.rawValue
 }
 
-/// Reads a sampled block through the public API and verifies its SHA-256 and length.
-func checkSample(_ sample: SampleMessage, client: FrontendClient) async -> SampleResult {
+/// Reads a sampled block through the public API and verifies its SHA-256 and
+/// length. A read cancelled (the watcher stopping) is no verdict on the
+/// frontend: it throws `CancellationError`, never `frontendUnavailable`.
+func checkSample(_ sample: SampleMessage, client: FrontendClient) async throws(CancellationError) -> SampleResult {
     do {
         switch try await client.get(sample.key) {
         case .found(let data):
@@ -41,6 +43,8 @@ func checkSample(_ sample: SampleMessage, client: FrontendClient) async -> Sampl
         }
     } catch let error as FrontendClientError {
         return classify(error)
+    } catch is CancellationError {
+        throw CancellationError()
     } catch {
         return .frontendUnavailable(condition: FrontendCondition.unavailable, detail: "\(error)")
     }

@@ -20,6 +20,9 @@ public struct StorageWatcherConfig: Sendable {
     public var stages: [Stage] = StorageWatcherConfig.parseStages("1m,1h,1d,7d,30d")!
     /// Length of one ledger "pass" per stage: the checks in a window.
     public var window: Duration = .seconds(3600)
+    /// The most one round of a stage (a poll, the checks that fell due, their
+    /// records and the commit) may take: a stage that long late is overdue on `/healthz`.
+    public var stageOverdueAfter: Duration = .seconds(120)
     /// Reads in flight at once per stage.
     public var concurrency = 32
     /// How far in the future a sample's written-at may be (frontend clocks run

@@ -40,7 +40,7 @@ final class WatchStage: Service, Sendable {
     }
 
     /// A version-1 sample admitted by `--accept-unauthenticated-samples`: counted and logged.
-    private func noteUnauthenticated(_ tp: TopicPartition, _ offset: Int64) {
+    func noteUnauthenticated(_ tp: TopicPartition, _ offset: Int64) {
         metrics.unauthenticated.increment()
         logger.debug("unauthenticated sample accepted (upgrade window)", metadata: [
             "vigil.partition": "\(tp.partition)", "vigil.offset": "\(offset)"])
@@ -52,38 +52,34 @@ final class WatchStage: Service, Sendable {
     var frontendSubject: String { "stage/\(stage.name)/frontend" }
     func blockSubject(_ key: BlockKey) -> String { "stage/\(stage.name)/block/\(key.hex)" }
 
+    /// The stage's lane: each round polls, checks what fell due, records and
+    /// commits. A round that fails (Kafka, the findings database) closes the
+    /// consumer; the next round, after the backoff, starts a new one from the
+    /// committed offsets. `/healthz` shows the failure, or a round overdue.
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+        var session: Session?
+        await book.runLane(lane, overdueAfter: config.stageOverdueAfter) {
             do {
-                try await consume()
+                if session == nil { session = try await openSession() }
+                return try await round(&session!)
             } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
-                // Kafka or the findings database failed: the consumer restarts after the backoff.
-                let delay = book.failed(error, lane: lane)
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                await session?.consumer.close()
+                session = nil
+                throw error
             }
         }
-    }
-
-    private func consume() async throws {
-        let consumer = try KafkaConsumer(
-            settings: config.kafkaSettings.merging(["bootstrap.servers": config.kafkaBootstrap, "session.timeout.ms": "10000", "log_level": "3"]) { $1 },
-            groupID: config.groupID(stage), topics: [config.topic])
-        var state = LoopState(
-            queue: StageQueue(delay: stage.delay, maxClockSkew: config.maxClockSkew),
-            window: WindowCounter(ledger: ledger, length: config.window, metrics: book.metrics),
-            malformed: MalformedLog(zone: config.zone))
+        guard var session else { return }
         do {
-            try await state.window.save()
-            try await loop(consumer, &state)
+            try await session.window.save()
         } catch {
-            await consumer.close()
-            throw error
+            logger.warning("could not save the stage's window at shutdown", metadata: [LogKey.error: "\(error)"])
         }
-        await consumer.close()
+        await session.consumer.close()
     }
 
-    struct LoopState {
+    /// A consumer in the stage's group and what the stage holds while it consumes.
+    struct Session {
+        let consumer: KafkaConsumer
         var queue: StageQueue
         var window: WindowCounter
         var malformed: MalformedLog
@@ -92,190 +88,65 @@ final class WatchStage: Service, Sendable {
         var frontendDown: Bool?
     }
 
-    private func loop(_ consumer: KafkaConsumer, _ s: inout LoopState) async throws {
-        while !Task.isShuttingDownGracefully {
-            let messages = try await consumer.poll(max: 2_000, timeout: .milliseconds(200))
-            let items = messages.map { m in
-                let tp = TopicPartition(topic: m.topic, partition: m.partition)
-                do {
-                    let opened = try verifier.open(key: m.key, value: m.value)
-                    if !opened.authenticated { noteUnauthenticated(tp, m.offset) }
-                    return HeldSample(partition: tp, offset: m.offset, sample: opened.message)
-                } catch {
-                    // Unauthenticated, forged or undecodable: malformed, never a data check.
-                    return HeldSample(partition: tp, offset: m.offset, sample: nil, decodeError: "\(error)")
-                }
-            }
-            let received = s.queue.receive(items, now: Self.nowMicros())
-            try await consumer.pause(received.pause)
-            if !received.malformed.isEmpty { try await recordMalformed(received.malformed, &s) }
-
-            let due = s.queue.takeDue(now: Self.nowMicros())
-            var frontendWaiting = false
-            if !due.isEmpty {
-                let outcome = try await check(due, &s)
-                s.queue.finish(outcome.done)
-                s.queue.putBack(outcome.waiting)
-                frontendWaiting = !outcome.waiting.isEmpty
-            }
-            // Results are recorded: commit each partition up to its first sample not done.
-            try await consumer.commit(s.queue.commitOffsets())
-            try await consumer.resume(s.queue.partitionsToResume())
-            let now = Self.nowMicros()
-            metrics.lag.record(s.queue.oldestOverdue(now: now).map { Double(max(0, now - $0)) / 1e6 } ?? 0)
-            metrics.held.record(s.queue.heldCount)
-            try await s.window.rollIfDue()
-            book.succeeded(lane: lane)
-            if ContinuousClock.now - s.lastAssignmentCheck > .seconds(5) {
-                s.queue.keepOnly(Set(try await consumer.assignment()))
-                s.lastAssignmentCheck = .now
-            }
-            if frontendWaiting {
-                // Retry after a pause; only a few samples probe the frontend meanwhile.
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
-            }
+    private func openSession() async throws -> Session {
+        let consumer = try KafkaConsumer(
+            settings: config.kafkaSettings.merging(["bootstrap.servers": config.kafkaBootstrap, "session.timeout.ms": "10000", "log_level": "3"]) { $1 },
+            groupID: config.groupID(stage), topics: [config.topic])
+        var session = Session(
+            consumer: consumer, queue: StageQueue(delay: stage.delay, maxClockSkew: config.maxClockSkew),
+            window: WindowCounter(ledger: ledger, length: config.window, metrics: book.metrics),
+            malformed: MalformedLog(zone: config.zone))
+        do {
+            try await session.window.save()
+        } catch {
+            await consumer.close()
+            throw error
         }
-        try await s.window.save()
+        return session
     }
 
-    private func recordMalformed(_ malformed: [MalformedSample], _ s: inout LoopState) async throws {
-        metrics.malformed.increment(by: malformed.count)
-        for m in malformed.prefix(10) {
-            logger.warning("malformed sample: counted, not held", metadata: [
-                "vigil.partition": "\(m.partition)", "vigil.offset": "\(m.offset)", "vigil.reason": "\(m.reason)"])
-        }
-        let findings = s.malformed.add(malformed)
-        guard reportsMalformed else { return }
-        book.metrics.newFindings.increment(by: try await ledger.report(findings))
-    }
-
-    struct CheckOutcome {
-        var done: [HeldSample] = []
-        var waiting: [HeldSample] = []
-    }
-
-    /// Checks due samples, `config.concurrency` at a time, and records their
-    /// results. While the frontend does not answer, the rest of the batch is
-    /// not tried: it waits with the samples that failed to be read.
-    private func check(_ due: [HeldSample], _ s: inout LoopState) async throws -> CheckOutcome {
-        var results: [(HeldSample, SampleMessage, SampleResult)] = []
-        var untried: [HeldSample] = []
-        var start = 0
-        while start < due.count {
-            let slice = due[start..<min(due.count, start + config.concurrency)]
-            start += slice.count
-            let client = client
-            let answers = await withTaskGroup(of: (HeldSample, SampleMessage, SampleResult).self) { group in
-                for item in slice {
-                    let sample = item.sample!  // the queue holds decoded samples only
-                    group.addTask { (item, sample, await checkSample(sample, client: client)) }
-                }
-                var out: [(HeldSample, SampleMessage, SampleResult)] = []
-                for await r in group { out.append(r) }
-                return out
-            }
-            results += answers
-            if answers.contains(where: { if case .frontendUnavailable = $0.2 { true } else { false } }) {
-                untried = Array(due[start...])
-                break
+    /// One poll: hold what arrived, check what fell due, record the results,
+    /// then commit. Returns the pause before the next round.
+    private func round(_ s: inout Session) async throws -> Duration {
+        let messages = try await s.consumer.poll(max: 2_000, timeout: .milliseconds(200))
+        let items = messages.map { m in
+            let tp = TopicPartition(topic: m.topic, partition: m.partition)
+            do {
+                let opened = try verifier.open(key: m.key, value: m.value)
+                if !opened.authenticated { noteUnauthenticated(tp, m.offset) }
+                return HeldSample(partition: tp, offset: m.offset, sample: opened.message)
+            } catch {
+                // Unauthenticated, forged or undecodable: malformed, never a data check.
+                return HeldSample(partition: tp, offset: m.offset, sample: nil, decodeError: "\(error)")
             }
         }
+        let received = s.queue.receive(items, now: Self.nowMicros())
+        try await s.consumer.pause(received.pause)
+        if !received.malformed.isEmpty { try await recordMalformed(received.malformed, &s) }
 
-        var outcome = CheckOutcome(waiting: untried)
-        var findings: [Finding] = []
-        var clean: [String] = []
-        var unavailable: [String: String] = [:]  // condition → detail
-        for (item, sample, result) in results {
-            switch result {
-            case .ok, .expectedAbsent:
-                metrics.checked.increment()
-                book.metrics.items.increment()
-                if result == .ok { book.metrics.bytes.increment(by: Int(sample.length)) } else { metrics.expectedAbsent.increment() }
-                s.window.checked += 1
-                clean.append(blockSubject(sample.key))
-                outcome.done.append(item)
-            case .failed(let kind, let detail):
-                metrics.checked.increment()
-                book.metrics.items.increment()
-                metrics.failed.increment()
-                s.window.checked += 1
-                findings.append(Finding(
-                    kind: kind, subject: blockSubject(sample.key), severity: .critical,
-                    details: ["zone": config.zone, "stage": stage.name, "key": sample.key.hex, "volume": "\(sample.volume)",
-                              "written_at_us": "\(sample.writtenAtMicros)", "partition": "\(item.partition.partition)",
-                              "offset": "\(item.offset)", "detail": detail]))
-                outcome.done.append(item)
-            case .frontendUnavailable(let condition, let detail):
-                metrics.waiting.increment()
-                book.metrics.unreachable.increment()
-                unavailable[condition] = detail
-                outcome.waiting.append(item)
-            }
+        let due = s.queue.takeDue(now: Self.nowMicros())
+        var frontendWaiting = false
+        if !due.isEmpty {
+            let outcome = try await check(due, &s)
+            s.queue.finish(outcome.done)
+            s.queue.putBack(outcome.waiting)
+            frontendWaiting = !outcome.waiting.isEmpty
         }
-        let failedSubjects = Set(findings.map(\.subject))
-        clean.removeAll { failedSubjects.contains($0) }
-
-        if unavailable.isEmpty {
-            if s.frontendDown != false {
-                let resolved = try await ledger.resolve(subjectPrefix: frontendSubject, resolution: "the frontend answered every read")
-                if s.frontendDown == true || resolved > 0 { logger.info("frontend answers again", metadata: ["vigil.resolved": "\(resolved)"]) }
-                s.frontendDown = false
-            }
-            book.setConditions([], lane: lane)
-        } else {
-            for (condition, detail) in unavailable.sorted(by: { $0.key < $1.key }) {
-                findings.append(Finding(
-                    kind: condition, subject: frontendSubject, severity: FindingKind(rawValue: condition).entry?.severity ?? .warning,
-                    details: ["zone": config.zone, "stage": stage.name, "frontend": config.frontendURL,
-                              "waiting": "\(outcome.waiting.count)", "detail": detail]))
-            }
-            if s.frontendDown != true {
-                logger.warning("frontend unavailable; samples wait and are retried, nothing is reported against the data", metadata: [
-                    "vigil.waiting": "\(outcome.waiting.count)", LogKey.error: "\(unavailable.values.first ?? "")"])
-            }
-            s.frontendDown = true
-            book.setConditions(["frontend: \(unavailable.keys.sorted().joined(separator: ",")): \(unavailable.values.first ?? ""); \(outcome.waiting.count) samples waiting"], lane: lane)
+        // Results are recorded: commit each partition up to its first sample not done.
+        try await s.consumer.commit(s.queue.commitOffsets())
+        try await s.consumer.resume(s.queue.partitionsToResume())
+        let now = Self.nowMicros()
+        metrics.lag.record(s.queue.oldestOverdue(now: now).map { Double(max(0, now - $0)) / 1e6 } ?? 0)
+        metrics.held.record(s.queue.heldCount)
+        try await s.window.rollIfDue()
+        if ContinuousClock.now - s.lastAssignmentCheck > .seconds(5) {
+            s.queue.keepOnly(Set(try await s.consumer.assignment()))
+            s.lastAssignmentCheck = .now
         }
-        // Record results before the offsets are committed.
-        book.metrics.newFindings.increment(by: try await ledger.report(findings))
-        if !clean.isEmpty { try await ledger.resolve(subjectPrefixes: clean, resolution: "read back clean at this stage") }
-        try await s.window.save()
-        return outcome
+        // While the frontend does not answer, retry after a pause; only a few samples probe it meanwhile.
+        return frontendWaiting ? .seconds(1) : .zero
     }
 
     static func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
 }
 
-/// The ledger's view of a stage: one pass per window, counting samples checked.
-struct WindowCounter {
-    let ledger: VerifierLedger
-    let length: Duration
-    let metrics: VerifierMetrics
-    var pass: PassState?
-    var started = ContinuousClock.now
-    var checked = 0
-
-    init(ledger: VerifierLedger, length: Duration, metrics: VerifierMetrics) {
-        self.ledger = ledger
-        self.length = length
-        self.metrics = metrics
-    }
-
-    mutating func save() async throws {
-        if pass == nil { pass = try await ledger.startOrResumePass(); checked = Int(pass!.itemsChecked) }
-        pass!.itemsChecked = Int64(checked)
-        try await ledger.save(pass!)
-    }
-
-    mutating func rollIfDue() async throws {
-        guard ContinuousClock.now - started >= length else { return }
-        try await save()
-        try await ledger.complete(pass!)
-        metrics.passes.increment()
-        metrics.lastComplete.record(Date().timeIntervalSince1970)
-        pass = nil
-        checked = 0
-        started = .now
-        try await save()
-    }
-}
