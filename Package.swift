@@ -347,7 +347,7 @@ let package = Package(
             path: "Tests/DiskScrubberTests"),
         .testTarget(
             name: "MetadataScannerTests",
-            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient"],
+            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient", "VigilMetadataScanner"],
             path: "Tests/MetadataScannerTests"),
         .testTarget(
             name: "StorageWatcherTests",
@@ -357,7 +357,7 @@ let package = Package(
             path: "Tests/StorageWatcherTests"),
         .testTarget(
             name: "CrossZoneVerifierTests",
-            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient"],
+            dependencies: ["VigilCore", "VigilDev", "VigilPostgres", "VigilTestSupport", "VigilFrontendClient", "VigilCrossZoneVerifier"],
             path: "Tests/CrossZoneVerifierTests"),
         .testTarget(
             name: "DeletionSafetyTests",

@@ -25,6 +25,13 @@ public struct KeyRange: Sendable, Equatable, CustomStringConvertible {
         return KeyRange(start: boundary(index), end: index + 1 == count ? nil : boundary(index + 1))
     }
 
+    /// Parses a `--shard` value, `I/N` with I counted from 1, into a 0-based index and a count.
+    public static func parseShard(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else { return nil }
+        return (i - 1, n)
+    }
+
     public var description: String {
         "[\(start.hex.prefix(16))…, \(end.map { String($0.hex.prefix(16)) + "…" } ?? "end"))"
     }

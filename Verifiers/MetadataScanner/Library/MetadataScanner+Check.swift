@@ -35,7 +35,7 @@ extension MetadataScanner {
             }
         }
         if onlyNode == nil { outcome.items = rows.count }
-        let answers = await askNodes(perNode)
+        let answers = try await askNodes(perNode)
         var unanswered: [Int] = []
         var suspects: [Int: [BlockRow]] = [:]
         for (node, answer) in answers {
@@ -85,11 +85,13 @@ extension MetadataScanner {
 
     /// Asks each node about its keys, all nodes at once, with the index's length
     /// and CRC of each so the node compares them with the record it holds.
-    func askNodes(_ perNode: [Int: [BlockRow]]) async -> [Int: NodeAnswer] {
+    /// Throws `CancellationError` when the scan is cancelled (shutdown) under it:
+    /// a cancelled question is no answer at all, never an unreachable node.
+    func askNodes(_ perNode: [Int: [BlockRow]]) async throws -> [Int: NodeAnswer] {
         var addresses: [Int: NodeRecord] = [:]
         for id in perNode.keys { addresses[id] = await replicas.node(id) }
         let nodes = addresses
-        return await withTaskGroup(of: (Int, NodeAnswer).self) { group in
+        let answers = await withTaskGroup(of: (Int, NodeAnswer?).self) { group in
             for (id, rows) in perNode {
                 group.addTask { [config] in
                     guard let node = nodes[id] else { return (id, .unreachable) }
@@ -106,14 +108,18 @@ extension MetadataScanner {
                         return (id, .answered(answers))
                     } catch let error as NodeClientError where error.isUnauthorized {
                         return (id, .unauthorized(error.description))
+                    } catch is CancellationError {
+                        return (id, nil)
                     } catch {
                         return (id, .unreachable)
                     }
                 }
             }
-            var out: [Int: NodeAnswer] = [:]
+            var out: [Int: NodeAnswer?] = [:]
             for await (id, answer) in group { out[id] = answer }
             return out
         }
+        guard !Task.isCancelled, !answers.values.contains(where: { $0 == nil }) else { throw CancellationError() }
+        return answers.compactMapValues { $0 }
     }
 }

@@ -1,4 +1,5 @@
 import VigilCore
+import VigilLedger
 import VigilNodeClient
 import VigilPostgres
 import VigilVerifier
@@ -34,7 +35,7 @@ extension MetadataScanner {
             }
         }
         confirmed.generations = sets.mapValues(\.liveGenerations)
-        for (node, answer) in await askNodes(again) {
+        for (node, answer) in try await askNodes(again) {
             guard case .answered(let presence) = answer else { continue }  // judged on a later look
             for (row, state) in zip(again[node]!, presence) where state != .present {
                 confirmed.blocks.append((node, row, state))
@@ -47,7 +48,7 @@ extension MetadataScanner {
         for id in thinVolumes.sorted() {
             // A replica the master is rebuilding is being restored, not lost (a
             // repair that fails is the repair queue's to report).
-            guard let set = sets[id], set.state != "retired", set.holdsLiveBlocks,
+            guard let set = sets[id], VolumeState(rawValue: set.state) != .retired, set.holdsLiveBlocks,
                   set.liveNodes.count + set.repairingNodes.count < set.replication else { continue }
             confirmed.thinVolumes.append((id, set))
         }

@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import Synchronization
 import VigilCore
+import VigilLedger
 import VigilNodeClient
 import VigilPostgres
 import VigilVerifier
@@ -22,7 +23,9 @@ public final class MetadataScanner: SweepCheck {
     /// How long a recheck of a node that still does not answer waits before the next.
     private let recheckBackoff = Mutex<Duration>(.seconds(1))
 
-    static let blockKinds = ["missing", "only_in_trash"]
+    static let blockKinds = [FindingKind.missing.rawValue, FindingKind.onlyInTrash.rawValue]
+    /// Node states after which a node never answers again.
+    static let goneForGood: Set<NodeState> = [.dead, .retired]
     /// Replicas found without their block, each time seen: the graph that should stay at zero.
     let missingBlocks: Counter
     /// Suspects (a block a node did not hold, an unknown volume, a thin volume)
@@ -83,7 +86,7 @@ public final class MetadataScanner: SweepCheck {
         _ = try await replicas.lookup([])  // node states as they are now, not as the pass began
         for i in cursor.deferred.indices {
             let pending = cursor.deferred[i]
-            guard let node = await replicas.node(pending.node), node.state != "dead", node.state != "retired" else {
+            guard let node = await replicas.node(pending.node), !Self.goneForGood.contains(NodeState(rawValue: node.state)) else {
                 // Gone for good: its replicas are lost and the master rebuilds them on
                 // other nodes; the next pass checks the blocks there. Waiting for it
                 // would hold this pass open forever.

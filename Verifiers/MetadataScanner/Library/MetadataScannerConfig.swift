@@ -41,11 +41,4 @@ public struct MetadataScannerConfig: Sendable {
 
     public var range: KeyRange { KeyRange.shard(shardIndex, of: shardCount) }
     public var scope: String { shardCount == 1 ? zone : "\(zone)/shard-\(shardIndex + 1)-of-\(shardCount)" }
-
-    /// Parses `I/N` (I counted from 1).
-    public static func parseShard(_ text: String) -> (index: Int, count: Int)? {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else { return nil }
-        return (i - 1, n)
-    }
 }

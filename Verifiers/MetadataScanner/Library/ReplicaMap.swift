@@ -1,8 +1,15 @@
+import VigilLedger
 import VigilPostgres
 
-/// Which nodes hold each volume's live replicas, cached and refreshed.
+/// Which nodes hold each volume's live replicas, kept up to date incrementally:
+/// read whole once, then, at most every `maxAge` (or when a volume it does not
+/// know is asked for), only the volumes the index's change log
+/// (`volume_changes`, Schemas/block-index 0007) names since the last read. It
+/// reads whole again only when that log cannot answer: the database's
+/// transaction ids went back (a restored database), the log was pruned past the
+/// mark, a TRUNCATE, or a schema without the log (then every refresh is whole).
 actor ReplicaMap {
-    struct Volume {
+    struct Volume: Equatable, Sendable {
         var replication: Int
         var liveNodes: [Int]
     }
@@ -11,7 +18,13 @@ actor ReplicaMap {
     private let maxAge: Duration
     private var volumes: [Int64: Volume] = [:]
     private(set) var nodes: [Int: NodeRecord] = [:]
-    private var loadedAt: ContinuousClock.Instant?
+    private var refreshedAt: ContinuousClock.Instant?
+    /// The oldest transaction running at the last read: every change the map
+    /// has not seen was made by this transaction or a later one. nil: read whole.
+    private var mark: UInt64?
+    /// Reads of the whole replica table, and of changes only (for tests and metrics).
+    private(set) var wholeReads = 0
+    private(set) var changeReads = 0
 
     init(pool: PostgresPool, maxAge: Duration) {
         self.pool = pool
@@ -20,38 +33,42 @@ actor ReplicaMap {
 
     /// The volumes asked for that exist (a missing key means an unknown volume).
     func lookup(_ ids: Set<Int64>) async throws -> [Int64: Volume] {
-        if loadedAt.map({ ContinuousClock.now - $0 > maxAge }) ?? true {
-            try await reload()
-        } else if ids.contains(where: { volumes[$0] == nil }) {
-            try await reload()  // a volume created since the last load
+        if refreshedAt.map({ ContinuousClock.now - $0 > maxAge }) ?? true || ids.contains(where: { volumes[$0] == nil }) {
+            try await refresh()
         }
         return volumes.filter { ids.contains($0.key) }
     }
 
     func node(_ id: Int) -> NodeRecord? { nodes[id] }
 
-    private func reload() async throws {
-        let (volumes, nodes) = try await pool.withConnection { c -> ([Int64: Volume], [Int: NodeRecord]) in
-            let rows = try await c.query("""
-                SELECT v.id, v.replication, coalesce(array_to_string(array_agg(r.node_id ORDER BY r.node_id)
-                    FILTER (WHERE r.state = 'live'), ','), '')
-                FROM volumes v LEFT JOIN volume_replicas r ON r.volume_id = v.id GROUP BY v.id
-                """)
-            var volumes: [Int64: Volume] = [:]
-            for i in 0..<rows.count {
-                let live = rows.string(i, 2).split(separator: ",").compactMap { Int($0) }
-                volumes[try rows.int64(i, 0)] = Volume(replication: try rows.int(i, 1), liveNodes: live)
+    /// Brings the map up to date: the changed volumes only, when the log can say which.
+    func refresh() async throws {
+        let read = try await pool.withConnection { [mark] c -> Read in
+            if let mark, let changes = try await ReplicaMapQueries.changes(c, since: mark), !changes.volumes.contains(-1) {
+                let fresh = try await ReplicaMapQueries.volumes(c, ids: changes.volumes)
+                return Read(whole: false, changed: changes.volumes, volumes: fresh, mark: changes.mark, nodes: try await ReplicaMapQueries.nodes(c))
             }
-            let nodeRows = try await c.query("SELECT id, name, address, state FROM nodes")
-            var nodes: [Int: NodeRecord] = [:]
-            for i in 0..<nodeRows.count {
-                let id = try nodeRows.int(i, 0)
-                nodes[id] = NodeRecord(id: id, name: nodeRows.string(i, 1), address: nodeRows.string(i, 2), state: nodeRows.string(i, 3))
-            }
-            return (volumes, nodes)
+            let mark = try await ReplicaMapQueries.mark(c)
+            let all = try await ReplicaMapQueries.volumes(c, ids: nil)
+            return Read(whole: true, changed: [], volumes: all, mark: mark, nodes: try await ReplicaMapQueries.nodes(c))
         }
-        self.volumes = volumes
-        self.nodes = nodes
-        loadedAt = .now
+        if read.whole {
+            volumes = read.volumes
+            wholeReads += 1
+        } else {
+            for id in read.changed { volumes[id] = read.volumes[id] }
+            changeReads += 1
+        }
+        mark = read.mark
+        nodes = read.nodes
+        refreshedAt = .now
+    }
+
+    private struct Read: Sendable {
+        var whole: Bool
+        var changed: Set<Int64>
+        var volumes: [Int64: Volume]
+        var mark: UInt64?
+        var nodes: [Int: NodeRecord]
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import VigilCore
 import VigilDaemon
 import VigilMetadataScanner
 import VigilTelemetry
@@ -37,7 +38,7 @@ struct MetadataScannerCommand: AsyncParsableCommand {
             zone: try settings.require("zone", option: zone), databaseURL: try settings.require("database", option: database),
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile))
         if let text = settings.string("shard", option: shard) {
-            guard let (index, count) = MetadataScannerConfig.parseShard(text) else {
+            guard let (index, count) = KeyRange.parseShard(text) else {
                 throw ValidationError("--shard takes I/N with 1 <= I <= N, e.g. 3/8")
             }
             (scannerConfig.shardIndex, scannerConfig.shardCount) = (index, count)
