@@ -26,6 +26,8 @@ struct MasterDaemon: AsyncParsableCommand {
     @Option(help: "Zone name.") var zone: String?
     @Option(help: "postgresql:// URL of the zone's block index (or VIGIL_MASTER_DATABASE).") var database: String?
     @Option(name: .customLong("node-token-file"), help: "File holding the nodes' admin token.") var nodeTokenFile: String?
+    @Option(help: "postgresql:// URL of the File Journal (read only): no trash extent is unlinked while it may hold a block the cross-zone verifier reports missing in the zone.")
+    var journal: String?
     @Option(name: .customLong("work-dir"), help: "Where repairs stage extents while verifying them.") var workDir: String?
     @Option(name: .customLong("interval-ms"), help: "Pause between rounds in milliseconds (default 10000; dev 500).") var intervalMs: Int?
     @Option(name: .customLong("retention-seconds"), help: "Unlink trash only this long after a passed inspection (default 86400).") var retentionSeconds: Int?
@@ -54,7 +56,7 @@ struct MasterDaemon: AsyncParsableCommand {
 
     static let settingKeys = SettingKeys(
         [
-            "zone", "database", "node-token-file", "work-dir", "interval-ms", "retention-seconds", "gc-threshold",
+            "zone", "database", "journal", "node-token-file", "work-dir", "interval-ms", "retention-seconds", "gc-threshold",
             "blast-radius-node-share", "blast-radius-zone-share", "blast-radius-window-seconds",
             "blast-radius-min-node-extents", "blast-radius-min-zone-extents", "dead-after-seconds", "repair-timeout-seconds",
         ],
@@ -70,6 +72,7 @@ struct MasterDaemon: AsyncParsableCommand {
             zone: zone, databaseURL: try settings.require("database", option: database),
             nodeToken: try readSecret(settings, "node-token", file: nodeTokenFile),
             workDirectory: try settings.require("work-dir", option: workDir))
+        masterConfig.journalDatabaseURL = settings.string("journal", option: journal)
         masterConfig.interval = .milliseconds(try settings.int("interval-ms", option: intervalMs, default: 10_000))
         masterConfig.retention = .seconds(try settings.int("retention-seconds", option: retentionSeconds, default: 86_400))
         let threshold = try settings.double("gc-threshold", option: gcThreshold, default: 0.5)

@@ -44,7 +44,7 @@ public enum DevCluster {
         var zones: [ClusterFile.Zone] = []
         for zone in options.zones {
             let database = postgres.url(database: Layout.databaseName(zone))
-            let (z, started) = try await layout.startZone(zone, database: database, kafka: bootstrap)
+            let (z, started) = try await layout.startZone(zone, database: database, journal: postgres.url(database: "journal"), kafka: bootstrap)
             zones.append(z)
             processes += started
             log("\(zone): \(z.nodes.count) nodes, frontend \(z.frontend), master \(z.master)")

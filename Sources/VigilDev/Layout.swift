@@ -79,7 +79,7 @@ struct Layout {
     }
 
     /// Starts a zone's nodes, registers them in its index, then its frontend and master.
-    mutating func startZone(_ zone: String, database: String, kafka: String) async throws -> (ClusterFile.Zone, [ClusterFile.Process]) {
+    mutating func startZone(_ zone: String, database: String, journal: String, kafka: String) async throws -> (ClusterFile.Zone, [ClusterFile.Process]) {
         var processes: [ClusterFile.Process] = []
         var nodes: [ClusterFile.Node] = []
         let index = BlockIndex(pool: PostgresPool(url: database, size: 1))
@@ -109,7 +109,7 @@ struct Layout {
         processes.append(try process("\(zone)/master", "vigil-master", [
             "--zone", zone, "--database", DatabaseRole.store.url(database), "--node-token-file", tokens.adminFile, "--port", "\(masterPort)",
             "--work-dir", "\(directory)/\(zone)/master", "--interval-ms", "\(options.masterIntervalMs)",
-            "--retention-seconds", "\(options.retentionSeconds)",
+            "--retention-seconds", "\(options.retentionSeconds)", "--journal", DatabaseRole.store.url(journal),
         ], health: master + "/healthz"))
         if options.verifiers {
             let port = try freeLoopbackPort()
@@ -120,7 +120,8 @@ struct Layout {
         if options.verifiers {
             let inspectorPort = try freeLoopbackPort()
             processes.append(try process("\(zone)/trash-inspector", "vigil-trash-inspector", [
-                "--zone", zone, "--database", DatabaseRole.inspector.url(database), "--node-token-file", tokens.readerFile, "--work-dir", "\(directory)/\(zone)/inspector",
+                "--zone", zone, "--database", DatabaseRole.inspector.url(database), "--journal", DatabaseRole.inspector.url(journal),
+                "--node-token-file", tokens.readerFile, "--work-dir", "\(directory)/\(zone)/inspector",
                 "--profile", options.verifierProfile, "--port", "\(inspectorPort)",
             ], health: "http://127.0.0.1:\(inspectorPort)/healthz"))
             let port = try freeLoopbackPort()

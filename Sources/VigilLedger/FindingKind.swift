@@ -36,6 +36,8 @@ extension FindingKind {
     public static let nodeUnauthorized = FindingKind(rawValue: "node_unauthorized")
     // Trash inspector.
     public static let trashInspectionFailed = FindingKind(rawValue: "trash_inspection_failed")
+    public static let deletedWhileReferenced = FindingKind(rawValue: "deleted_while_referenced")
+    public static let unindexedRecord = FindingKind(rawValue: "unindexed_record")
     // Extent referee.
     public static let unjustifiedTrash = FindingKind(rawValue: "unjustified_trash")
     public static let unjustifiedRestore = FindingKind(rawValue: "unjustified_restore")
@@ -75,6 +77,10 @@ extension FindingKind {
               meaning: "a node refused the verifier's credential: fix the token file; its blocks are not judged until it answers"),
         Entry(kind: .trashInspectionFailed, verifier: "trash-inspector", severity: .critical,
               meaning: "a trash extent holds a live block without an intact copy on every live replica elsewhere, or does not parse: it must not be unlinked"),
+        Entry(kind: .deletedWhileReferenced, verifier: "trash-inspector", severity: .critical,
+              meaning: "a trash extent holds a block deleted in the index that a live File Journal file of a user homed in the zone still references (deleted by key while another file shares it): the extent is not unlinked"),
+        Entry(kind: .unindexedRecord, verifier: "trash-inspector", severity: .critical,
+              meaning: "a trash extent holds a record with no index row that a live File Journal file of a user homed in the zone references (a committed block whose row was lost, not a never-committed write): the extent is not unlinked"),
         Entry(kind: .unjustifiedTrash, verifier: "extent-referee", severity: .critical, meaning: "an extent is in trash/ with no recorded delete instruction"),
         Entry(kind: .unjustifiedRestore, verifier: "extent-referee", severity: .critical, meaning: "an extent moved back from trash/ (or found in extents/ after an executed trash) with no recorded restore or install instruction since"),
         Entry(kind: .unjustifiedUnlink, verifier: "extent-referee", severity: .critical,

@@ -31,11 +31,14 @@ public final class Master: Sendable {
     let rereplications = Counter(label: "vigil_master_rereplications_total")
     let volumesBelowReplication = Gauge(label: "vigil_master_volumes_below_replication")
     let liveness = Mutex(NodeLiveness())
+    /// The File Journal (read only), for `unlinkHeld`.
+    let journal: PostgresPool?
 
     public init(config: MasterConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
         index = BlockIndex(pool: PostgresPool(url: config.databaseURL, size: 4))
+        journal = config.journalDatabaseURL.map { PostgresPool(url: $0, size: 1) }
         try FileManager.default.createDirectory(atPath: config.workDirectory, withIntermediateDirectories: true)
     }
 

@@ -6,6 +6,10 @@ public struct MasterConfig: Sendable {
     public var nodeToken: String
     /// Where extents are staged while a repair verifies them.
     public var workDirectory: String
+    /// The File Journal, read only: while an open `missing_in_zone` finding there names
+    /// a block a trash extent's node holds only in that volume's trash, the extent is
+    /// not unlinked (`Master+DeletionHold`). Nil holds nothing.
+    public var journalDatabaseURL: String?
     public var host = "127.0.0.1"
     public var port = 7050
     /// Pause between rounds of work (sealing, repairs).
@@ -16,14 +20,14 @@ public struct MasterConfig: Sendable {
     /// verify, install); a slower one is abandoned and retried next round, so a
     /// node that stops answering mid-copy never holds up the rest of the round.
     public var repairTimeout: Duration = .seconds(600)
-    /// A trash extent is unlinked only after a passed inspection older than this (production 24 h).
-    public var retention: Duration = .seconds(86_400)
-    /// A sealed volume whose deleted fraction reaches this is compacted; nil turns GC off.
-    public var gcThreshold: Double? = 0.5
     /// The most a round may take: 8 repairs and the re-replications before them, each
     /// bounded by `repairTimeout`, and the rest. A round still running this long after
     /// it was due makes `/healthz` say the rounds are overdue (a hung database call).
     public var roundOverdueAfter: Duration { repairTimeout * 12 + .seconds(600) }
+    /// A trash extent is unlinked only after a passed inspection older than this (production 24 h).
+    public var retention: Duration = .seconds(86_400)
+    /// A sealed volume whose deleted fraction reaches this is compacted; nil turns GC off.
+    public var gcThreshold: Double? = 0.5
     /// How much of a node's and the zone's extents trash, unlink, install-over and
     /// drain may touch per window (default 10% of a node, 5% of the zone, per hour).
     public var blastRadius = BlastRadiusCap()
