@@ -38,10 +38,10 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         INSERT INTO volume_changes (volume_id) VALUES (-1);
     ELSIF TG_TABLE_NAME = 'volumes' THEN
-        INSERT INTO volume_changes (volume_id) SELECT DISTINCT unnest(ARRAY[NEW.id, OLD.id]) AS id WHERE id IS NOT NULL;
+        INSERT INTO volume_changes (volume_id) SELECT DISTINCT v FROM unnest(ARRAY[NEW.id, OLD.id]) AS v WHERE v IS NOT NULL;
     ELSE
         INSERT INTO volume_changes (volume_id)
-            SELECT DISTINCT unnest(ARRAY[NEW.volume_id, OLD.volume_id]) AS id WHERE id IS NOT NULL;
+            SELECT DISTINCT v FROM unnest(ARRAY[NEW.volume_id, OLD.volume_id]) AS v WHERE v IS NOT NULL;
     END IF;
     IF random() < 0.01 AND pg_try_advisory_xact_lock(hashtext('vigil_volume_changes_prune')) THEN
         SELECT max(txid) INTO horizon FROM volume_changes WHERE changed_at < now() - interval '1 day';
