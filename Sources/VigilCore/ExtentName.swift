@@ -1,5 +1,7 @@
 /// An extent's file name: `v<VOLUME>.g<GENERATION>.extent`. Parsing is strict,
-/// so no name from a request can reach outside the data directory.
+/// so no name from a request can reach outside the data directory, and
+/// canonical: one identity has one name (`v04.g1.extent` is not volume 4's
+/// extent, it is a stray file), so no alias can hide beside the real file.
 public struct ExtentName: Hashable, Sendable, CustomStringConvertible {
     public var volume: UInt64
     public var generation: UInt32
@@ -18,6 +20,7 @@ public struct ExtentName: Hashable, Sendable, CustomStringConvertible {
               let volume = UInt64(parts[0].dropFirst()), let generation = UInt32(parts[1].dropFirst())
         else { return nil }
         self.init(volume: volume, generation: generation)
+        guard description == name else { return nil }
     }
 
     public var description: String { "v\(volume).g\(generation).extent" }

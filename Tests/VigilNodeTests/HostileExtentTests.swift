@@ -125,6 +125,31 @@ struct HostileExtentTests {
         #expect(listing.map(\.volume) == [volume])
     }
 
+    /// One identity, one name: `v04.g1.extent` (a script's or an operator's
+    /// rename) is not volume 4's extent. A restart does not serve it as
+    /// volume 4, the listing leaves it out, and an install of the real
+    /// `v4.g1.extent` (a repair) is not refused because of it.
+    @Test(.timeLimit(.minutes(2)))
+    func nonCanonicalNamesAreNotAliases() async throws {
+        for alias in ["v04.g1.extent", "v4.g01.extent", "v+4.g1.extent", "v4.g1.extent ", "V4.g1.extent"] {
+            #expect(ExtentName(alias) == nil, "\(alias) is not an extent name")
+        }
+        #expect(ExtentName("v0.g0.extent") == ExtentName(volume: 0, generation: 0))
+        var node = try TempNode()
+        defer { node.cleanUp() }
+        let blocks = try await node.fill(volume: 4, count: 3, seal: true)
+        let name = ExtentName(volume: 4, generation: 1)
+        let saved = try bytes(of: node.path(name))
+        try FileManager.default.moveItem(atPath: node.path(name), toPath: "\(node.directory)/extents/v04.g1.extent")
+        try node.restart()
+        #expect(node.presence(blocks, volume: 4).allSatisfy { $0 == .absent }, "the alias is not served as volume 4")
+        #expect(try await node.store.listExtents().isEmpty)
+        let staged = node.path(name) + ".incoming-test"
+        try Data(saved).write(to: URL(fileURLWithPath: staged))
+        try await node.store.install(name, stagedPath: staged)
+        #expect(node.presence(blocks, volume: 4).allSatisfy { $0 == .present }, "the repair's install of v4.g1 went in")
+    }
+
     /// Truncated and garbage files in `extents/` at start, and every
     /// truncation of a sealed extent under a running node: no crash, and only
     /// whole, verified records are ever present.
