@@ -101,9 +101,14 @@ extension Gate {
     /// resolved by hand (`vigil findings resolve`) do not block, but are listed.
     static func findingChecks(_ c: PostgresConnection, scope: String, _ window: Double) async throws -> [GateCheck] {
         let ledger = LedgerReader(c)
-        let serious = try await ledger.findings(FindingFilter(window: .openOrSeenWithin(seconds: window), severities: [.error, .critical]))
-        let watched = try await ledger.findings(FindingFilter(
-            window: .seenWithin(seconds: window), verifiers: [.storageWatcher, .extentReferee], severities: [.warning, .error, .critical]))
+        let blockingFilters = [
+            FindingFilter(window: .openOrSeenWithin(seconds: window), severities: [.error, .critical]),
+            FindingFilter(window: .seenWithin(seconds: window), verifiers: [.storageWatcher, .extentReferee], severities: [.warning, .error, .critical]),
+        ]
+        // The verdict counts every blocking finding; the lists below (newest first, capped) only show them.
+        let blocking = try await ledger.findingCount(matchingAny: blockingFilters, countingByHand: false)
+        let serious = try await ledger.findings(blockingFilters[0])
+        let watched = try await ledger.findings(blockingFilters[1])
         var seen: Set<Int64> = []
         let findings = (serious + watched).filter { seen.insert($0.id).inserted }.sorted { $0.id < $1.id }.prefix(1000)
         var checks: [GateCheck] = findings.map { f in
@@ -111,6 +116,11 @@ extension Gate {
             return GateCheck(
                 verifier: f.verifier.rawValue, scope: scope, passed: f.resolvedByHand,
                 detail: "finding \(f.id) \(f.kind) (\(f.severity.rawValue)\(state)) on \(f.subject)")
+        }
+        let listed = checks.count { !$0.passed }
+        if blocking > listed {
+            checks.append(GateCheck(verifier: "findings", scope: scope, passed: false,
+                                    detail: "and \(blocking - listed) more blocking findings in the window not listed here (vigil findings)"))
         }
         if !checks.contains(where: { !$0.passed }) {
             checks.insert(GateCheck(verifier: "findings", scope: scope, passed: true,
