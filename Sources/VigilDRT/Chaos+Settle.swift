@@ -41,6 +41,7 @@ extension Chaos {
     func checkDeletes(_ keys: [BlockKey], zone: ClusterFile.Zone, until deadline: ContinuousClock.Instant) async throws -> [String] {
         let frontend = FrontendClient(address: zone.frontend, token: frontendToken)
         let index = BlockIndex(pool: PostgresPool(url: zone.database, size: 1))
+        var reported = ContinuousClock.now
         while true {
             var problems: [String] = []
             var inRetiredVolumes: [(key: BlockKey, volume: UInt64)] = []
@@ -67,6 +68,10 @@ extension Chaos {
             if problems.isEmpty || ContinuousClock.now >= deadline {
                 log("deletes: \(keys.count) deleted blocks, \(inRetiredVolumes.count) of them in volumes GC compacted away; \(problems.isEmpty ? "every one gone or in trash" : "\(problems.count) problems")")
                 return problems
+            }
+            if ContinuousClock.now - reported >= .seconds(10) {
+                reported = ContinuousClock.now
+                log("deletes: waiting on \(problems.count) problems (\(deadline - reported) left), first: \(problems[0])")
             }
             try await Task.sleep(for: .seconds(1))
         }
