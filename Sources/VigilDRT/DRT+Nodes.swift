@@ -48,14 +48,20 @@ extension DRT {
     }
 
     /// Restarts a node with tokens no verifier holds; undone by restarting it with its own.
+    /// At most one node of a zone is fenced at a time (two of four would leave
+    /// too few writable replicas), and never one already fenced: its "own"
+    /// arguments would be the wrong ones, and the undo would leave it fenced.
     func restartWithWrongTokens(_ z: Int, seed: UInt64) async throws -> Injected {
-        let zone = zones[z].zone
-        let candidates = zone.nodes.filter { !excludedNodes.contains("\(zone.name)/\($0.id)") }
+        let unfencedZone = ([z] + zones.indices.filter { $0 != z }).first { i in !fencedNodes.contains { $0.hasPrefix("\(zones[i].zone.name)/") } } ?? z
+        let zone = zones[unfencedZone].zone
+        let candidates = zone.nodes.filter { !excludedNodes.contains("\(zone.name)/\($0.id)") && !fencedNodes.contains("\(zone.name)/\($0.id)") }
         guard let node = candidates.randomElement(using: &rng), let p = cluster.processes.firstIndex(where: { $0.name == node.process }),
               let flag = cluster.processes[p].arguments.firstIndex(of: "--tokens-file") else {
             throw DevClusterError("no node process to restart in \(zone.name)")
         }
-        let wrong = "\(cluster.directory)/drt-wrong-node-tokens"
+        let fenced = "\(zone.name)/\(node.id)"
+        fencedNodes.insert(fenced)
+        let wrong = "\(cluster.directory)/drt-wrong-node-tokens-\(zone.name)-\(node.id)"
         let secret = (0..<2).map { _ in (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined() }
         try "reader:\(secret[0])\nadmin:\(secret[1])\n".write(toFile: wrong, atomically: true, encoding: .utf8)
         chmod(wrong, 0o600)
@@ -67,6 +73,7 @@ extension DRT {
                                  explains: ["node/\(node.id)/%", "zone/\(zone.name)/node/\(node.id)/%"]),
             undo: { [unowned self] in
                 try await restartProcess(p, arguments: { $0 = original })
+                fencedNodes.remove(fenced)
                 return "DRT restarted \(node.name) with its own tokens"
             })
     }

@@ -64,6 +64,8 @@ public final class DRT {
     var destroyedVolumes = Set<String>()
     /// Nodes faults must not touch (a drain under load, a lost node).
     var excludedNodes = Set<String>()
+    /// "zone/node" restarted with a wrong credential and not yet given its own back.
+    var fencedNodes = Set<String>()
     /// The foreground load of `--under-load`.
     var load: LoadDriver?
     let log: (String) -> Void
