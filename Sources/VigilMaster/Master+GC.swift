@@ -60,9 +60,8 @@ extension Master {
                 guard try await holdsAll(live, volume: id, on: target) else { throw RepairError("the copy on \(target.name) lacks blocks") }
             }
             // Repoint the rows that were live when copied, and swap the volumes, at once.
-            let keys = live.map(\.hex).joined(separator: ",")
             do {
-                try await repoint(old, into: id, keys: keys)
+                try await repoint(old, into: id, keys: live)
             } catch {
                 _ = try? await index.setVolumeState(id, from: ["open"], to: "retired")  // nothing refers to it
                 throw error
@@ -81,13 +80,12 @@ extension Master {
     /// In one transaction: repoints the copied rows into `id`, seals it and retires
     /// `old` — unless a block committed into `old` after the copy (a write acknowledged
     /// by the nodes before the volume was sealed, committed late): then nothing changes.
-    private func repoint(_ old: Int64, into id: Int64, keys: String) async throws {
+    private func repoint(_ old: Int64, into id: Int64, keys: [BlockKey]) async throws {
         try await index.pool.withConnection { c in
             try await c.transaction { tx in
                 try await tx.query("""
-                    UPDATE blocks SET volume_id = $1 WHERE volume_id = $2 AND state = 0
-                    AND key IN (SELECT decode(k, 'hex') FROM unnest(string_to_array($3, ',')) AS k)
-                    """, [.int64(id), .int64(old), .text(keys)])
+                    UPDATE blocks SET volume_id = $1 WHERE volume_id = $2 AND state = 0 AND key = ANY($3)
+                    """, [.int64(id), .int64(old), .byteaArray(keys.map(\.bytes))])
                 let late = try await tx.query("SELECT count(*)::int8 FROM blocks WHERE volume_id = $1 AND state = 0", [.int64(old)]).int(0, 0)
                 guard late == 0 else { throw RepairError("\(late) blocks committed into volume \(old) after its live blocks were copied") }
                 try await tx.query("UPDATE volumes SET state = 'sealed', sealed_at = now(), size_bytes = (SELECT coalesce(sum(length), 0) FROM blocks WHERE volume_id = $1) WHERE id = $1", [.int64(id)])
