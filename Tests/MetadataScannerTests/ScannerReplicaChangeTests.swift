@@ -67,9 +67,13 @@ struct ScannerReplicaChangeTests {
     @Test("a step cancelled while a node is silent (shutdown) throws CancellationError and raises nothing")
     func cancelledCheckRaisesNothing() async throws {
         try await withTestCluster { (cluster: ClusterFile) async throws in
-            _ = try await MetadataScannerTests.write(cluster, blocks: 30)
+            let keys = try await MetadataScannerTests.write(cluster, blocks: 30)
             let scanner = try Self.scanner(cluster)
-            let silent = cluster.process(named: "zone-a/\(cluster.zones[0].nodes[0].name)").pid
+            // A node the first page's blocks are on: the step must ask it.
+            let volume = try #require(try await cluster.index.lookup(keys[0])).volume
+            let holder = try #require(try await cluster.index.replicas(of: volume).first).node
+            let node = try #require(cluster.zones[0].nodes.first { $0.id == holder.id })
+            let silent = cluster.process(named: "zone-a/\(node.name)").pid
             kill(silent, SIGSTOP)
             defer { kill(silent, SIGCONT) }
             let step = Task { try await scanner.step(at: nil, limiter: SharedRateLimiter(rate: nil)) }
