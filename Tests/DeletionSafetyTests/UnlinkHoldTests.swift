@@ -52,4 +52,31 @@ struct UnlinkHoldTests {
                     "unlinked once nothing names its blocks missing")
         }
     }
+
+    @Test("a trash inspector whose File Journal does not answer passes no extent holding deleted blocks: nothing is unlinked",
+          .timeLimit(.minutes(4)))
+    func unreachableJournalPassesNothing() async throws {
+        try await withTestCluster(volumeTargetBytes: 64 << 10) { (cluster: ClusterFile) async throws in
+            let frontend = cluster.frontendClient()
+            for _ in 0..<120 { _ = try await frontend.put(randomBlock(512...2048)) }
+            let index = cluster.index
+            let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
+            let volume = try #require(try await index.volumes(inState: "sealed").first).id
+            let nodes = try await index.replicas(of: volume).map(\.node.id)
+            let port = try freeLoopbackPort()  // nothing listens there
+            let inspector = try spawnVerifier(cluster, "vigil-trash-inspector", [
+                "--zone", "zone-a", "--database", cluster.zones[0].database, "--node-token-file", cluster.tokens.readerFile,
+                "--work-dir", cluster.directory + "/inspector", "--journal", "postgresql://vigil@127.0.0.1:\(port)/journal?connect_timeout=1",
+            ], log: "inspector")
+            defer { killProcess(inspector) }
+            for key in try await index.liveKeys(in: volume) { try await frontend.delete(key) }
+            #expect(await eventually(timeout: .seconds(60)) {
+                let files = GC.extentFiles(cluster, volume, nodes: nodes)
+                return files.count == nodes.count && files.allSatisfy { $0.contains("/trash/") }
+            }, "the deleted volume went to trash on every replica")
+            try await Task.sleep(for: .seconds(10))  // two retentions, many inspector passes
+            #expect(GC.extentFiles(cluster, volume, nodes: nodes).count == nodes.count, "nothing unlinked")
+            #expect(try await db.query("SELECT 1 FROM trash_inspections WHERE volume_id = $1 AND passed", [.int64(volume)]).count == 0)
+        }
+    }
 }
