@@ -43,11 +43,10 @@ public final class Master: Sendable {
     }
 
     /// The master's long-lived work for the daemon's service group, in start
-    /// order (shut down in reverse): the index's connection pool, a check that
-    /// the database answers, and the rounds.
+    /// order (shut down in reverse): the index's and the File Journal's
+    /// connection pools, a check that the database answers, and the rounds.
     public var services: [any Service] {
-        [
-            index.pool,
+        [index.pool] + (journal.map { [$0] } ?? []) + [
             PeriodicService(name: "database", every: .seconds(5), health: health, overdueAfter: index.pool.leaseTimeout * 2, logger: logger) {
                 try await self.index.pool.ping()
             },
