@@ -37,10 +37,12 @@ public final class VerifierBookkeeping: Sendable {
             logger.warning("peers unreachable; they are rechecked, never reported missing", metadata: ["vigil.peers": "\(outcome.unreachable)"])
         }
         let (new, resolved) = try await ledger.apply(outcome)
-        if new > 0 {
-            metrics.newFindings.increment(by: new)
-            for finding in outcome.findings {
-                logger.error("finding", metadata: ["vigil.kind": "\(finding.kind)", "vigil.subject": "\(finding.subject)", "vigil.severity": "\(finding.severity.rawValue)"])
+        if !new.isEmpty {
+            metrics.newFindings.increment(by: new.count)
+            // Only a condition first seen now is logged, at its severity: one still
+            // open is seen again every pass and is counted in the ledger, not the log.
+            for finding in new {
+                logger.log(level: finding.severity.logLevel, "finding", metadata: ["vigil.kind": "\(finding.kind)", "vigil.subject": "\(finding.subject)", "vigil.severity": "\(finding.severity.rawValue)"])
             }
         }
         if resolved > 0 { logger.notice("findings resolved: observed clean", metadata: ["vigil.count": "\(resolved)"]) }
@@ -92,5 +94,15 @@ public final class VerifierBookkeeping: Sendable {
     @discardableResult
     private func update<T>(_ lane: String, _ body: (inout LaneBoard.Lane) -> T) -> T {
         board.update(lane, retry: retry, body)
+    }
+}
+
+extension Finding.Severity {
+    var logLevel: Logger.Level {
+        switch self {
+        case .info: .info
+        case .warning: .warning
+        case .error, .critical: .error
+        }
     }
 }

@@ -89,21 +89,34 @@ public struct VerifierLedger: Sendable {
     /// Records findings; returns how many were new (not already open).
     @discardableResult
     public func report(_ findings: [Finding]) async throws -> Int {
-        guard !findings.isEmpty else { return 0 }
-        return try await pool.withConnection { [verifier, scope] c in
-            var new = 0
-            for finding in findings {
-                let details = String(decoding: try JSONSerialization.data(withJSONObject: finding.details, options: [.sortedKeys]), as: UTF8.self)
-                let rows = try await c.query("""
-                    INSERT INTO findings (verifier, kind, subject, severity, scope, details) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-                    ON CONFLICT (verifier, kind, subject) WHERE resolved_at IS NULL
-                    DO UPDATE SET last_seen = now(), details = EXCLUDED.details
-                    RETURNING (xmax = 0)
-                    """, [.text(verifier), .text(finding.kind), .text(finding.subject), .text(finding.severity.rawValue), .text(scope), .text(details)])
-                if try rows.bool(0, 0) { new += 1 }
-            }
-            return new
+        try await recordFindings(findings).count
+    }
+
+    /// Records findings in one statement (one round trip however many a step
+    /// saw); returns those that were new (not already open). A condition seen
+    /// twice in the batch is one finding: the later observation's details win.
+    public func recordFindings(_ findings: [Finding]) async throws -> [Finding] {
+        var latest: [String: Finding] = [:]
+        for finding in findings { latest["\(finding.kind)\u{0}\(finding.subject)"] = finding }
+        let batch = Array(latest.values)
+        guard !batch.isEmpty else { return [] }
+        let details = try batch.map { String(decoding: try JSONSerialization.data(withJSONObject: $0.details, options: [.sortedKeys]), as: UTF8.self) }
+        let rows = try await pool.withConnection { [verifier, scope] c in
+            try await c.query("""
+                INSERT INTO findings (verifier, kind, subject, severity, scope, details)
+                SELECT $1, f.kind, f.subject, f.severity, $2, f.details::jsonb
+                FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS f(kind, subject, severity, details)
+                ON CONFLICT (verifier, kind, subject) WHERE resolved_at IS NULL
+                DO UPDATE SET last_seen = now(), details = EXCLUDED.details
+                RETURNING kind, subject, (xmax = 0)
+                """, [.text(verifier), .text(scope), .textArray(batch.map(\.kind)), .textArray(batch.map(\.subject)),
+                      .textArray(batch.map(\.severity.rawValue)), .textArray(details)])
         }
+        var new: [Finding] = []
+        for row in 0..<rows.count where try rows.bool(row, 2) {
+            if let finding = latest["\(try rows.string(row, 0))\u{0}\(try rows.string(row, 1))"] { new.append(finding) }
+        }
+        return new
     }
 
     /// Resolves this verifier's open findings under `subjectPrefix`; returns how many.
@@ -135,10 +148,10 @@ public struct VerifierLedger: Sendable {
 
 extension VerifierLedger {
     /// Records what a step found: new findings, resolutions, repair requests.
-    /// Returns (new findings, findings resolved).
+    /// Returns (the findings that were new, how many were resolved).
     @discardableResult
-    public func apply(_ outcome: StepOutcome) async throws -> (new: Int, resolved: Int) {
-        let new = try await report(outcome.findings)
+    public func apply(_ outcome: StepOutcome) async throws -> (new: [Finding], resolved: Int) {
+        let new = try await recordFindings(outcome.findings)
         var resolved = try await resolve(subjectPrefixes: outcome.cleanPrefixes, resolution: "observed clean")
         if !outcome.cleanKeyRanges.isEmpty {
             // Every range in one statement: one round trip a step, however many nodes answered.
