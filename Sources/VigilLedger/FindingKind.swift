@@ -56,6 +56,7 @@ extension FindingKind {
     // Cross-zone verifier.
     public static let missingInZone = FindingKind(rawValue: "missing_in_zone")
     public static let unreferencedInZone = FindingKind(rawValue: "unreferenced_in_zone")
+    public static let zoneNotCovered = FindingKind(rawValue: "zone_not_covered")
     // Master (not a verifier: the store guarding itself).
     public static let blastRadiusExceeded = FindingKind(rawValue: "blast_radius_exceeded")
 
@@ -101,6 +102,8 @@ extension FindingKind {
               meaning: "a sample that does not decode, or is stamped too far in the future: counted, never a data finding, never stalls a partition"),
         Entry(kind: .missingInZone, verifier: "cross-zone-verifier", severity: .critical, meaning: "a File Journal block is not live in one of its user's zones"),
         Entry(kind: .unreferencedInZone, verifier: "cross-zone-verifier", severity: .warning, meaning: "a zone holds a live block no File Journal file references, past the grace period"),
+        Entry(kind: .zoneNotCovered, verifier: "cross-zone-verifier", severity: .error,
+              meaning: "a File Journal user names zones the verifier is not configured for (a new zone, a typo): that user's blocks there are never checked until it covers them"),
         Entry(kind: .blastRadiusExceeded, verifier: "master", severity: .critical,
               meaning: "the master refused a round of trash, unlink, install-over or drain that would touch more than its cap of a node's or the zone's extents within the window; the work stays pending until it fits or an operator lifts the cap (vigil drain N --lift-blast-radius-cap)"),
     ]

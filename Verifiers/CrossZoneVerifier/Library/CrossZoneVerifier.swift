@@ -48,6 +48,7 @@ public final class CrossZoneVerifier: SweepCheck {
         var outcome = StepOutcome()
         let fetched: Int
         if cursor.phase == 0 {
+            if cursor.lastKey == nil && cursor.lastFile == 0 { try await coverageCheck(&outcome) }
             fetched = try await journalStep(&cursor, &outcome)
         } else if cursor.phase <= zones.count {
             fetched = try await zoneStep(&cursor, &outcome)
