@@ -139,7 +139,7 @@ struct StatusReport: Encodable {
             out += "  \(pad("VERIFIER", 20)) \(pad("SCOPE", 16)) \(pad("LAST COMPLETE PASS", 21)) \(pad("NEXT DUE", 30)) \(pad("OLDEST VERIFIED", 16)) OPEN FINDINGS\n"
             for s in db.scopes {
                 let due = s.next_due.map { "\(seconds($0))\(s.overdue ? " OVERDUE" : "")" } ?? (s.last_complete_pass == nil ? "first pass pending" : "-")
-                let age = s.oldest_verification_age_seconds.map { "\(GateCadence.describe($0.rounded())) ago" } ?? (VerifierID.verifiers.map(\.rawValue).contains(s.verifier) ? "never" : "-")
+                let age = s.oldest_verification_age_seconds.map { "\(Gate.describeAge($0)) ago" } ?? (VerifierID.verifiers.map(\.rawValue).contains(s.verifier) ? "never" : "-")
                 out += "  \(pad(s.verifier, 20)) \(pad(s.scope, 16)) \(pad(s.last_complete_pass.map(seconds) ?? "never", 21)) \(pad(due, 30)) \(pad(age, 16)) \(Self.describe(s.open_findings))\n"
             }
             out += "  open findings: \(Self.describe(db.open_findings))\n"

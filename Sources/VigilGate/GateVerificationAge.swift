@@ -41,7 +41,7 @@ extension Gate {
                     + "(--max-age \(maxAge.label) needs every part verified within it)"
             } else if let oldest, let age {
                 let on = e.coveredBy.count > 1 ? " on \(oldest.scope)" : ""
-                detail = "oldest verification \(GateCadence.describe(age.rounded())) ago\(on) (every part verified since its last complete pass started, "
+                detail = "oldest verification \(describeAge(age)) ago\(on) (every part verified since its last complete pass started, "
                     + "\(time(oldest.verifiedSince))), \(passed ? "within" : "older than") --max-age \(maxAge.label)"
             } else {
                 detail = "no scope covers it"
@@ -50,6 +50,12 @@ extension Gate {
                                     age: GateAgeMeasure(oldestSeconds: age, maxSeconds: maxAge.seconds)))
         }
         return checks
+    }
+
+    /// `20d 5h`, `3h 12m`, `42s`: an age to the nearest hour past a day, minute past an hour, second below.
+    public static func describeAge(_ seconds: Double) -> String {
+        let unit: Double = seconds >= 86_400 ? 3600 : seconds >= 3600 ? 60 : 1
+        return GateCadence.describe((seconds / unit).rounded() * unit)
     }
 
     /// Refuses a `--max-age` a healthy cluster cannot meet: just before a sweep
