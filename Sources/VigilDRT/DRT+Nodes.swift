@@ -38,8 +38,9 @@ extension DRT {
                 let id = try await index.recordInstruction(kind: "restore", node: node.id, volume: volume, generation: Int(name.generation), reason: "drt: undo a bad trash instruction")
                 do {
                     try await NodeClient(address: node.address, token: token).restore(name, instruction: id)
-                } catch let error as NodeClientError where error.code == "generation_conflict" {
-                    // A repair already put a verified copy back into service on that node.
+                } catch let error as NodeClientError where error.code == "generation_conflict" || error.code == "no_such_extent" {
+                    // A repair already put a verified copy back into service on that node
+                    // (and the trashed copy, then redundant, may have passed inspection and left).
                 }
                 try await index.markExecuted(id)
                 try await index.setReplicaState(volume: volume, node: node.id, state: "live")
