@@ -46,6 +46,7 @@ extension FindingKind {
     public static let extentDeleted = FindingKind(rawValue: "extent_deleted")
     public static let extentMovedOut = FindingKind(rawValue: "extent_moved_out")
     public static let extentMissing = FindingKind(rawValue: "extent_missing")
+    public static let unexpectedFile = FindingKind(rawValue: "unexpected_file")
     // Storage watcher.
     public static let notFound = FindingKind(rawValue: "not_found")
     public static let corrupt = FindingKind(rawValue: "corrupt")
@@ -91,6 +92,8 @@ extension FindingKind {
         Entry(kind: .extentDeleted, verifier: "extent-referee", severity: .critical, meaning: "an extent was unlinked from extents/ (extents are only unlinked from trash/)"),
         Entry(kind: .extentMovedOut, verifier: "extent-referee", severity: .critical, meaning: "an extent was renamed or moved out of extents/"),
         Entry(kind: .extentMissing, verifier: "extent-referee", severity: .critical, meaning: "the index says this node holds a live replica that extents/ does not have"),
+        Entry(kind: .unexpectedFile, verifier: "extent-referee", severity: .error,
+              meaning: "a file in extents/ or trash/ that is not an extent name (v04.g1.extent, a copy, a backup): no verifier judges its bytes and no store path serves them"),
         Entry(kind: .notFound, verifier: "storage-watcher", severity: .critical, meaning: "a sampled acknowledged write cannot be found at a stage"),
         Entry(kind: .corrupt, verifier: "storage-watcher", severity: .critical, meaning: "a sampled write read back with the wrong bytes at a stage"),
         Entry(kind: .wrongLength, verifier: "storage-watcher", severity: .critical, meaning: "a sampled write read back with the wrong length at a stage"),

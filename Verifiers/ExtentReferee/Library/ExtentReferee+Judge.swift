@@ -140,10 +140,11 @@ extension ExtentReferee {
             let inPlace = state != "live" || (extents.contains(name) && headerNames(name))
             if conditions.isEmpty && inPlace { clean.append(subject(name)) }
         }
+        let stray = try await strayFiles()
         var outcome = StepOutcome()
         outcome.items = states.count + trash.count
-        outcome.findings = findings
-        outcome.observedSubjects = clean
+        outcome.findings = findings + stray.findings
+        outcome.observedSubjects = clean + stray.gone
         try await book.record(outcome, lane: Lane.reconcile.rawValue)
         var done = pass
         done.itemsChecked = Int64(replicas.count + trash.count)
