@@ -112,13 +112,7 @@ struct InstallOverLiveTests {
             // A bit flip in the first record's data, as a disk returning bad bytes would.
             let old = ExtentName(volume: UInt64(volume), generation: 1)
             let path = "\(node.dataDirectory)/extents/\(old)"
-            let first = try #require(try ExtentReader(path: path).footer()?.first)
-            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-            try handle.seek(toOffset: first.offset + UInt64(ExtentFormat.recordHeaderSize))
-            let byte = try handle.read(upToCount: 1)![0]
-            try handle.seek(toOffset: first.offset + UInt64(ExtentFormat.recordHeaderSize))
-            try handle.write(contentsOf: Data([byte ^ 0x10]))
-            try handle.close()
+            try flipFirstRecordDataBit(at: path)
 
             try await index.requestRebuild(volume: volume, node: node.id, reason: "test: bit flip")
             #expect(try await eventually(timeout: .seconds(60)) { try await index.repairCounts()["done", default: 0] >= 1 }, "repaired")

@@ -58,14 +58,7 @@ struct RepairQueueSquatTests {
 
             // A bit flip in the first record's data: the node's scrubber must find it and the master replace the copy.
             let path = "\(node.dataDirectory)/extents/\(ExtentName(volume: UInt64(volume), generation: UInt32(replica.generation)))"
-            let first = try #require(try ExtentReader(path: path).footer()?.first)
-            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-            let offset = first.offset + UInt64(ExtentFormat.recordHeaderSize)
-            try handle.seek(toOffset: offset)
-            let byte = try handle.read(upToCount: 1)![0]
-            try handle.seek(toOffset: offset)
-            try handle.write(contentsOf: Data([byte ^ 0x10]))
-            try handle.close()
+            try flipFirstRecordDataBit(at: path)
 
             #expect(try await eventually(timeout: .seconds(180), interval: .milliseconds(500)) {
                 try await index.replicas(of: volume).contains { $0.node.id == node.id && $0.state == "live" && $0.generation > replica.generation }

@@ -74,14 +74,7 @@ struct RepairRequestTrustTests {
             let db = try await PostgresConnection.connect(url: cluster.zones[0].database)
             // A bit flip in the first record's data, reported by the scrubber about that generation.
             let path = "\(node.dataDirectory)/extents/\(ExtentName(volume: UInt64(volume), generation: UInt32(generation)))"
-            let first = try #require(try ExtentReader(path: path).footer()?.first)
-            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-            let offset = first.offset + UInt64(ExtentFormat.recordHeaderSize)
-            try handle.seek(toOffset: offset)
-            let byte = try handle.read(upToCount: 1)![0]
-            try handle.seek(toOffset: offset)
-            try handle.write(contentsOf: Data([byte ^ 0x10]))
-            try handle.close()
+            try flipFirstRecordDataBit(at: path)
             let genuine = try await Self.request(cluster, as: .scrubber, "disk-scrubber", volume: volume, node: node.id, generation: generation)
             #expect(try await Self.closedState(db, genuine) == "done")
             let repaired = try #require(try await cluster.index.replicas(of: volume).first { $0.node.id == node.id })
